@@ -1,0 +1,120 @@
+//! Signal bookkeeping: per-signal actions, the blocked mask and the alternate stack, kept
+//! exactly as `rt_sigaction`, `rt_sigprocmask` and `sigaltstack` report them. Delivery comes
+//! with the threads-and-signals issue.
+
+use elfin_abi::Errno;
+
+/// Number of signals (1..=64).
+pub const NSIG: usize = 64;
+/// SIGKILL.
+pub const SIGKILL: u32 = 9;
+/// SIGSTOP.
+pub const SIGSTOP: u32 = 19;
+
+/// One signal's action, as `struct sigaction` of the kernel ABI carries it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SigAction {
+    /// `sa_handler` (0 = SIG_DFL, 1 = SIG_IGN, else a function).
+    pub handler: u64,
+    /// `sa_flags`.
+    pub flags: u64,
+    /// `sa_restorer`.
+    pub restorer: u64,
+    /// `sa_mask`.
+    pub mask: u64,
+}
+
+/// The alternate signal stack (`stack_t`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AltStack {
+    /// `ss_sp`.
+    pub sp: u64,
+    /// `ss_flags` (`SS_DISABLE` when none is set).
+    pub flags: i32,
+    /// `ss_size`.
+    pub size: u64,
+}
+
+/// Signal state of a process (actions) and of its one thread (mask, altstack).
+#[derive(Debug, Clone)]
+pub struct SignalState {
+    actions: [SigAction; NSIG],
+    /// Blocked signals (bit n-1 for signal n).
+    pub mask: u64,
+    /// The alternate stack.
+    pub altstack: AltStack,
+}
+
+impl Default for SignalState {
+    fn default() -> Self {
+        SignalState {
+            actions: [SigAction::default(); NSIG],
+            mask: 0,
+            altstack: AltStack { sp: 0, flags: linux_raw_sys::general::SS_DISABLE as i32, size: 0 },
+        }
+    }
+}
+
+/// Bits of a mask that can never be blocked.
+pub const UNBLOCKABLE: u64 = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
+
+impl SignalState {
+    /// The action of `sig` (1..=64), or `EINVAL`.
+    pub fn action(&self, sig: u32) -> Result<SigAction, Errno> {
+        if sig == 0 || sig as usize > NSIG {
+            return Err(Errno::EINVAL);
+        }
+        Ok(self.actions[sig as usize - 1])
+    }
+
+    /// Set the action of `sig`; SIGKILL and SIGSTOP cannot be changed (`EINVAL`).
+    pub fn set_action(&mut self, sig: u32, mut act: SigAction) -> Result<(), Errno> {
+        self.action(sig)?;
+        if sig == SIGKILL || sig == SIGSTOP {
+            return Err(Errno::EINVAL);
+        }
+        act.mask &= !UNBLOCKABLE;
+        self.actions[sig as usize - 1] = act;
+        Ok(())
+    }
+
+    /// Apply `rt_sigprocmask`'s `how` with `set`; returns the old mask.
+    pub fn change_mask(&mut self, how: u32, set: u64) -> Result<u64, Errno> {
+        use linux_raw_sys::general::{SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK};
+        let old = self.mask;
+        self.mask = match how {
+            SIG_BLOCK => old | set,
+            SIG_UNBLOCK => old & !set,
+            SIG_SETMASK => set,
+            _ => return Err(Errno::EINVAL),
+        } & !UNBLOCKABLE;
+        Ok(old)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kill_and_stop_are_fixed() {
+        let mut s = SignalState::default();
+        assert_eq!(s.set_action(SIGKILL, SigAction::default()), Err(Errno::EINVAL));
+        assert_eq!(s.set_action(0, SigAction::default()), Err(Errno::EINVAL));
+        assert_eq!(s.set_action(65, SigAction::default()), Err(Errno::EINVAL));
+        let a = SigAction { handler: 0x1234, flags: 4, restorer: 0, mask: u64::MAX };
+        s.set_action(10, a).unwrap();
+        assert_eq!(s.action(10).unwrap().mask, !UNBLOCKABLE);
+    }
+
+    #[test]
+    fn mask_operations() {
+        let mut s = SignalState::default();
+        assert_eq!(s.change_mask(linux_raw_sys::general::SIG_BLOCK, 0b110), Ok(0));
+        assert_eq!(s.change_mask(linux_raw_sys::general::SIG_UNBLOCK, 0b010), Ok(0b110));
+        assert_eq!(s.mask, 0b100);
+        assert_eq!(s.change_mask(linux_raw_sys::general::SIG_SETMASK, u64::MAX), Ok(0b100));
+        assert_eq!(s.mask, !UNBLOCKABLE);
+        assert_eq!(s.change_mask(7, 0), Err(Errno::EINVAL));
+    }
+}
