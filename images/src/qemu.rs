@@ -1,0 +1,451 @@
+//! Building the QEMU command line and running QEMU (docs/boot-protocol.md).
+//!
+//! - [`command_line`]: pure; [`QemuConfig`] -> the full argv (program first).
+//! - [`exit_status`]: pure; QEMU's wait status + the status byte -> the app's exit status or a
+//!   host-side failure.
+//! - [`run`]: spawns QEMU with stdout inherited (COM1 = the app's stdout streams straight
+//!   through), stdin inherited only when it is a terminal (else `/dev/null`: the data went into
+//!   the initrd), COM2 forwarded from a FIFO to our stderr by a thread ([`Com2Forwarder`]),
+//!   QEMU's own stderr captured.
+//! - [`install_signal_handler`]: SIGINT/SIGTERM/SIGHUP stop QEMU so `cli.rs` can clean up.
+
+use std::ffi::OsStr;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use nix::sys::signal::{Signal, kill};
+use nix::sys::stat::Mode;
+use nix::unistd::{Pid, mkfifo};
+
+use crate::accel::Accel;
+use crate::initrd::os_error_text;
+
+/// Default QEMU program; `$ELFIN_QEMU` overrides it.
+pub const DEFAULT_QEMU: &str = "qemu-system-x86_64";
+/// I/O port of the `isa-debug-exit` device (exit status, see the protocol).
+pub const DEBUG_EXIT_PORT: u16 = 0xf4;
+/// I/O port of the `isa-debugcon` device that receives the exit status byte.
+pub const STATUS_PORT: u16 = 0x402;
+
+/// Everything the QEMU command line depends on.
+#[derive(Debug, Clone)]
+pub struct QemuConfig {
+    /// QEMU program (name looked up in PATH, or a path).
+    pub qemu: String,
+    pub accel: Accel,
+    /// Guest memory in MiB.
+    pub mem_mib: u64,
+    pub kernel: PathBuf,
+    pub initrd: PathBuf,
+    /// Kernel command line (`-append`).
+    pub cmdline: String,
+    /// FIFO QEMU writes COM2 (app stderr, kernel log) into.
+    pub com2: PathBuf,
+    /// Regular file QEMU writes the exit status byte (debugcon) into.
+    pub status: PathBuf,
+}
+
+/// The full QEMU argv, program first. Fails only on a path that is not UTF-8.
+pub fn command_line(cfg: &QemuConfig) -> Result<Vec<String>> {
+    let utf8 = |p: &Path| -> Result<String> {
+        p.to_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("{}: path is not valid UTF-8", p.display()))
+    };
+    let mut argv = vec![
+        cfg.qemu.clone(),
+        "-M".into(),
+        "microvm,x-option-roms=off,rtc=on,isa-serial=on".into(),
+    ];
+    argv.extend(cfg.accel.qemu_args().map(String::from));
+    argv.extend([
+        "-m".to_string(),
+        format!("{}M", cfg.mem_mib),
+        "-nodefaults".into(),
+        "-no-user-config".into(),
+        "-nographic".into(),
+        "-no-reboot".into(),
+        // -kernel/-initrd/-append values are taken verbatim (no comma escaping).
+        "-kernel".into(),
+        utf8(&cfg.kernel)?,
+        "-initrd".into(),
+        utf8(&cfg.initrd)?,
+        "-append".into(),
+        cfg.cmdline.clone(),
+        // COM1 (0x3f8): the app's stdout (and stdin when it is a terminal).
+        "-chardev".into(),
+        "stdio,id=out,signal=off".into(),
+        "-serial".into(),
+        "chardev:out".into(),
+        // COM2 (0x2f8): the app's stderr, kernel log, crash report.
+        "-chardev".into(),
+        format!("file,id=err,path={}", escape_opt(&utf8(&cfg.com2)?)),
+        "-device".into(),
+        "isa-serial,chardev=err,iobase=0x2f8,irq=3".into(),
+        // Exit status byte.
+        "-chardev".into(),
+        format!("file,id=status,path={}", escape_opt(&utf8(&cfg.status)?)),
+        "-device".into(),
+        format!("isa-debugcon,iobase={STATUS_PORT:#x},chardev=status"),
+        "-device".into(),
+        format!("isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04"),
+    ]);
+    Ok(argv)
+}
+
+/// Escapes a value inside a QEMU `key=value,...` option list (a comma is written `,,`).
+pub fn escape_opt(value: &str) -> String {
+    value.replace(',', ",,")
+}
+
+/// The kernel command line for the given flags.
+pub fn kernel_cmdline(verbose: bool, strace: bool) -> String {
+    let mut words = Vec::new();
+    if verbose {
+        words.push("verbose");
+    }
+    if strace {
+        words.push("strace");
+    }
+    words.join(" ")
+}
+
+/// Maps QEMU's end to the app's exit status (`Ok`) or a host-side failure (`Err`, a reason).
+///
+/// `code` is QEMU's exit code (None if it died by a signal, then `signal` is set); `status_byte`
+/// is the last byte the kernel wrote to the debugcon port, if any. A guest exit through
+/// `isa-debug-exit` makes `code` odd; since an exit code keeps only 8 bits, `(s << 1) | 1` loses
+/// the top bit of `s`, so the status byte is authoritative. Without one, an odd `code` of 3 or
+/// more still gives `(code - 1) / 2` (QEMU itself only exits with 0 or 1), but code 1 is QEMU's
+/// own error exit.
+pub fn exit_status(
+    code: Option<i32>,
+    signal: Option<i32>,
+    status_byte: Option<u8>,
+) -> std::result::Result<u8, String> {
+    match (code, status_byte) {
+        (Some(q), Some(s)) if q % 2 == 1 => Ok(s),
+        (Some(q), None) if q % 2 == 1 && q >= 3 => Ok(((q - 1) / 2) as u8),
+        (Some(q), _) => Err(format!("status {q}")),
+        (None, _) => Err(match signal {
+            Some(sig) => format!("killed by signal {sig}"),
+            None => "unknown status".into(),
+        }),
+    }
+}
+
+/// Set when SIGINT/SIGTERM/SIGHUP reached `elfin`.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// PID of the running QEMU (0: none).
+static QEMU_PID: AtomicI32 = AtomicI32::new(0);
+
+/// Installs the handler that stops QEMU on SIGINT/SIGTERM/SIGHUP (the temp dir is then
+/// removed normally). Call once, before [`run`].
+pub fn install_signal_handler() -> Result<()> {
+    ctrlc::set_handler(|| {
+        INTERRUPTED.store(true, Ordering::SeqCst);
+        stop_qemu();
+    })
+    .context("cannot install the signal handler")
+}
+
+/// Whether a signal asked `elfin` to stop.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+fn stop_qemu() {
+    let pid = QEMU_PID.load(Ordering::SeqCst);
+    if pid > 0 {
+        // QEMU may already be gone; nothing to do then.
+        let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+    }
+}
+
+/// What happened to QEMU.
+#[derive(Debug)]
+pub struct Finished {
+    pub status: ExitStatus,
+    /// QEMU's own stderr (its error messages), captured.
+    pub stderr: Vec<u8>,
+    /// From spawn to exit.
+    pub wall: Duration,
+    /// Last byte of the status file, if the kernel wrote one.
+    pub status_byte: Option<u8>,
+}
+
+/// Runs QEMU: `argv` from [`command_line`] of a config whose `com2` and `status` paths are
+/// `com2` and `status`. `stdin_is_terminal` decides whether QEMU gets our stdin.
+pub fn run(
+    argv: &[String],
+    stdin_is_terminal: bool,
+    com2: &Path,
+    status: &Path,
+) -> Result<Finished> {
+    let (program, args) = argv
+        .split_first()
+        .ok_or_else(|| anyhow!("empty QEMU command line"))?;
+    let forwarder = Com2Forwarder::start(com2)?;
+    File::create(status).with_context(|| format!("{}", status.display()))?;
+
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .stdin(if stdin_is_terminal {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = command.spawn().map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => anyhow!(
+            "cannot run QEMU `{program}`: not found (install the qemu-system-x86 package, or set ELFIN_QEMU)"
+        ),
+        _ => anyhow!("cannot run QEMU `{program}`: {}", os_error_text(&e)),
+    })?;
+    QEMU_PID.store(i32::try_from(child.id()).unwrap_or(0), Ordering::SeqCst);
+    if interrupted() {
+        stop_qemu();
+    }
+    let stderr_thread = child.stderr.take().map(|mut pipe| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            buf
+        })
+    });
+    let waited = child.wait();
+    let wall = start.elapsed();
+    QEMU_PID.store(0, Ordering::SeqCst);
+    let stderr = stderr_thread
+        .and_then(|t| t.join().ok())
+        .unwrap_or_default();
+    forwarder.finish();
+    let status_exit = waited.context("waiting for QEMU")?;
+    let status_byte = std::fs::read(status)
+        .ok()
+        .and_then(|bytes| bytes.last().copied());
+    Ok(Finished {
+        status: status_exit,
+        stderr,
+        wall,
+        status_byte,
+    })
+}
+
+/// Copies what QEMU writes into the COM2 FIFO to our stderr, in a thread.
+///
+/// Our stderr may be a file the user redirected to (`2>log`): letting QEMU reopen it would
+/// truncate it or write at a stale offset, and passing an fd to QEMU needs unsafe code, hence
+/// the FIFO. Both ends are opened here before QEMU starts: the read end for the thread, and a
+/// read-write handle that keeps the FIFO open so that neither our open nor QEMU's blocks, and
+/// so that the reader sees EOF only after [`Com2Forwarder::finish`] drops it (QEMU has exited by
+/// then, so everything it wrote has been read).
+struct Com2Forwarder {
+    keepalive: File,
+    thread: JoinHandle<()>,
+}
+
+impl Com2Forwarder {
+    fn start(path: &Path) -> Result<Self> {
+        mkfifo(path, Mode::S_IRUSR | Mode::S_IWUSR)
+            .map_err(|e| anyhow!("cannot create FIFO {}: {}", path.display(), e.desc()))?;
+        // On Linux, opening a FIFO read-write never blocks.
+        let keepalive = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .with_context(|| path.display().to_string())?;
+        let mut reader = File::open(path).with_context(|| path.display().to_string())?;
+        let thread = std::thread::spawn(move || {
+            let mut buf = [0u8; 16 * 1024];
+            let mut stderr_ok = true;
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        // Keep draining after a write error, or QEMU would block on a full FIFO.
+                        if stderr_ok {
+                            stderr_ok = io::stderr().write_all(&buf[..n]).is_ok();
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+        });
+        Ok(Self { keepalive, thread })
+    }
+
+    /// Call once QEMU has exited: lets the reader see EOF and waits for it.
+    fn finish(self) {
+        drop(self.keepalive);
+        let _ = self.thread.join();
+    }
+}
+
+/// `argv` as a shell would need it typed (for `--verbose`).
+pub fn shell_quote(argv: &[String]) -> String {
+    argv.iter()
+        .map(|arg| {
+            let plain = !arg.is_empty()
+                && arg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_./,=:+@%".contains(&b));
+            if plain {
+                arg.clone()
+            } else {
+                format!("'{}'", arg.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// QEMU program: `$ELFIN_QEMU` when set and non-empty, else [`DEFAULT_QEMU`].
+pub fn qemu_program() -> Result<String> {
+    match std::env::var_os("ELFIN_QEMU") {
+        Some(v) if !v.is_empty() => v
+            .into_string()
+            .map_err(|v| anyhow!("ELFIN_QEMU={}: not valid UTF-8", OsStr::new(&v).display())),
+        _ => Ok(DEFAULT_QEMU.to_string()),
+    }
+}
+
+/// Rejects a run that cannot work before anything is built (used by `cli.rs`).
+pub fn check_mem(mem_mib: u64, initrd_len: u64) -> Result<()> {
+    let mem = mem_mib.saturating_mul(1 << 20);
+    if initrd_len >= mem {
+        bail!(
+            "the initrd ({} MiB) does not fit in {mem_mib} MiB of guest memory; use a larger --mem",
+            initrd_len.div_ceil(1 << 20)
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(accel: Accel) -> QemuConfig {
+        QemuConfig {
+            qemu: DEFAULT_QEMU.into(),
+            accel,
+            mem_mib: 128,
+            kernel: "/t/elfin-kernel".into(),
+            initrd: "/tmp/e/initrd.cpio".into(),
+            cmdline: "verbose strace".into(),
+            com2: "/tmp/e/com2".into(),
+            status: "/tmp/e/status".into(),
+        }
+    }
+
+    #[test]
+    fn tcg_command_line_is_the_documented_one() {
+        let argv = command_line(&config(Accel::Tcg)).unwrap();
+        let expected = "qemu-system-x86_64 -M microvm,x-option-roms=off,rtc=on,isa-serial=on \
+            -accel tcg -cpu max -m 128M -nodefaults -no-user-config -nographic -no-reboot \
+            -kernel /t/elfin-kernel -initrd /tmp/e/initrd.cpio -append 'verbose strace' \
+            -chardev stdio,id=out,signal=off -serial chardev:out \
+            -chardev file,id=err,path=/tmp/e/com2 -device isa-serial,chardev=err,iobase=0x2f8,irq=3 \
+            -chardev file,id=status,path=/tmp/e/status -device isa-debugcon,iobase=0x402,chardev=status \
+            -device isa-debug-exit,iobase=0xf4,iosize=0x04";
+        assert_eq!(shell_quote(&argv), expected);
+        assert_eq!(
+            argv[argv.iter().position(|a| a == "-append").unwrap() + 1],
+            "verbose strace"
+        );
+    }
+
+    #[test]
+    fn kvm_command_line_changes_only_accel_and_cpu() {
+        let tcg = command_line(&config(Accel::Tcg)).unwrap();
+        let kvm = command_line(&config(Accel::Kvm)).unwrap();
+        let diff: Vec<(&String, &String)> = tcg.iter().zip(&kvm).filter(|(a, b)| a != b).collect();
+        assert_eq!(diff.len(), 2);
+        assert_eq!(diff[0].1, "kvm");
+        assert_eq!(diff[1].1, "host,-arch-capabilities");
+    }
+
+    #[test]
+    fn commas_in_chardev_paths_are_doubled() {
+        let mut cfg = config(Accel::Tcg);
+        cfg.com2 = "/tmp/a,b/com2".into();
+        cfg.kernel = "/k,1".into();
+        let argv = command_line(&cfg).unwrap();
+        assert!(argv.contains(&"file,id=err,path=/tmp/a,,b/com2".to_string()));
+        assert!(
+            argv.contains(&"/k,1".to_string()),
+            "-kernel takes its value verbatim"
+        );
+    }
+
+    #[test]
+    fn empty_cmdline_is_still_passed() {
+        let mut cfg = config(Accel::Tcg);
+        cfg.cmdline = kernel_cmdline(false, false);
+        let argv = command_line(&cfg).unwrap();
+        assert_eq!(
+            argv[argv.iter().position(|a| a == "-append").unwrap() + 1],
+            ""
+        );
+    }
+
+    #[test]
+    fn non_utf8_paths_are_an_error() {
+        use std::os::unix::ffi::OsStrExt;
+        let mut cfg = config(Accel::Tcg);
+        cfg.initrd = PathBuf::from(OsStr::from_bytes(b"/tmp/\xff"));
+        assert!(command_line(&cfg).is_err());
+    }
+
+    #[test]
+    fn kernel_cmdline_words() {
+        assert_eq!(kernel_cmdline(false, false), "");
+        assert_eq!(kernel_cmdline(true, false), "verbose");
+        assert_eq!(kernel_cmdline(false, true), "strace");
+        assert_eq!(kernel_cmdline(true, true), "verbose strace");
+    }
+
+    #[test]
+    fn exit_status_mapping() {
+        // Status byte present: authoritative, all 8 bits (139 << 1 | 1 = 279 -> exit code 23).
+        assert_eq!(exit_status(Some(23), None, Some(139)), Ok(139));
+        assert_eq!(exit_status(Some(1), None, Some(0)), Ok(0));
+        assert_eq!(exit_status(Some(255), None, Some(255)), Ok(255));
+        // No status byte: (q - 1) / 2 for q >= 3.
+        assert_eq!(exit_status(Some(3), None, None), Ok(1));
+        assert_eq!(exit_status(Some(85), None, None), Ok(42));
+        assert_eq!(exit_status(Some(255), None, None), Ok(127));
+        // q = 1 without a byte is QEMU's error exit.
+        assert_eq!(exit_status(Some(1), None, None), Err("status 1".into()));
+        // Even status, signal: QEMU failed, whatever the byte says.
+        assert_eq!(exit_status(Some(0), None, Some(3)), Err("status 0".into()));
+        assert_eq!(exit_status(Some(2), None, None), Err("status 2".into()));
+        assert_eq!(
+            exit_status(None, Some(9), None),
+            Err("killed by signal 9".into())
+        );
+    }
+
+    #[test]
+    fn quoting() {
+        let argv: Vec<String> = ["a", "b c", "", "it's", "x,y=z"].map(String::from).to_vec();
+        assert_eq!(shell_quote(&argv), r#"a 'b c' '' 'it'\''s' x,y=z"#);
+    }
+
+    #[test]
+    fn memory_must_hold_the_initrd() {
+        assert!(check_mem(128, 10 << 20).is_ok());
+        assert!(check_mem(8, 8 << 20).is_err());
+    }
+}
