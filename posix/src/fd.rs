@@ -94,6 +94,11 @@ impl FdTable {
         usize::try_from(fd).ok().and_then(|i| self.slots.get(i)).and_then(Option::as_ref).ok_or(Errno::EBADF)
     }
 
+    /// The entry at `fd` for changing its flags, or `EBADF`.
+    pub fn get_mut(&mut self, fd: i32) -> Result<&mut FdEntry, Errno> {
+        usize::try_from(fd).ok().and_then(|i| self.slots.get_mut(i)).and_then(Option::as_mut).ok_or(Errno::EBADF)
+    }
+
     /// The open file at `fd`, or `EBADF`.
     pub fn file(&self, fd: i32) -> Result<Arc<Mutex<OpenFile>>, Errno> {
         self.get(fd).map(|e| e.file.clone())

@@ -10,3 +10,4 @@ pub mod cpio;
 pub mod fd;
 pub mod process;
 pub mod signal;
+pub mod tty;

@@ -1,1 +1,111 @@
+//! Elfin's syscall layer: the one declarative table ([`table`]), typed argument decoding
+//! ([`Args`]), strace-style tracing ([`strace`]), and one handler file per syscall family,
+//! named after Linux (`mman.rs` holds mmap, munmap, mprotect...).
+//!
+//! Handlers see a [`Ctx`]: the [`Kernel`] services (user memory, console, clocks, address
+//! space...) that the kernel crate implements over the hal, and the [`Process`] they act on.
+//! Errors are [`Errno`] values; `-errno` is produced in exactly one place,
+//! [`elfin_abi::to_syscall_return`].
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+mod args;
+pub mod linux_names;
+pub mod strace;
+pub mod table;
+
+mod arch_prctl;
+mod cwd;
+mod exit;
+mod fd;
+mod ids;
+mod ioctl;
+mod mman;
+mod random;
+mod read_write;
+mod readlink;
+mod resource;
+mod sched;
+mod signal;
+mod stat;
+mod thread;
+mod time;
+mod uname;
+
+#[cfg(test)]
+mod tests;
+
+pub use args::Args;
+pub use elfin_abi::{Errno, SysResult};
+pub use elfin_posix::process::Process;
+pub use table::{Dispatcher, Entry, Status, TABLE};
+
+use elfin_abi::UserMemory;
+use elfin_posix::fd::Stream;
+
+/// Clocks the kernel keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// Wall time (ns since the epoch).
+    Realtime,
+    /// Time since boot, not counting suspend (there is none).
+    Monotonic,
+    /// CPU time of the process (the app is the only thing running: time since it started).
+    ProcessCpu,
+}
+
+/// The services handlers need from the kernel. Implemented by the kernel crate over the hal,
+/// and by a fake in host tests.
+pub trait Kernel {
+    /// The application's memory.
+    fn mem(&self) -> &dyn UserMemory;
+    /// Write to a console stream (COM1 for stdout, COM2 for stderr). `tty` asks for terminal
+    /// output processing (`\n` -> `\r\n`, Linux's default ONLCR).
+    fn console_write(&mut self, stream: Stream, data: &[u8], tty: bool);
+    /// Read from the terminal: blocks until at least one byte is there; 0 means end of input.
+    fn console_read(&mut self, buf: &mut [u8]) -> usize;
+    /// End the application (all threads) with `status`.
+    fn exit(&mut self, status: i32) -> !;
+    /// Nanoseconds on `clock`.
+    fn now_ns(&self, clock: Clock) -> u64;
+    /// Resolution of the clocks in nanoseconds.
+    fn clock_res_ns(&self) -> u64;
+    /// Fill `buf` with random bytes.
+    fn fill_random(&mut self, buf: &mut [u8]);
+    /// Set/get the FS and GS base registers.
+    fn set_fs_base(&mut self, v: u64);
+    /// FS base.
+    fn fs_base(&self) -> u64;
+    /// Set the GS base.
+    fn set_gs_base(&mut self, v: u64);
+    /// GS base.
+    fn gs_base(&self) -> u64;
+    /// Anonymous mmap (arguments already checked for file mappings).
+    fn mmap(&mut self, addr: u64, len: u64, prot: u32, flags: u32) -> Result<u64, Errno>;
+    /// munmap.
+    fn munmap(&mut self, addr: u64, len: u64) -> Result<(), Errno>;
+    /// mprotect.
+    fn mprotect(&mut self, addr: u64, len: u64, prot: u32) -> Result<(), Errno>;
+    /// mremap.
+    fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: u32, new_addr: u64) -> Result<u64, Errno>;
+    /// madvise.
+    fn madvise(&mut self, addr: u64, len: u64, advice: u32) -> Result<(), Errno>;
+    /// brk: the resulting program break.
+    fn brk(&mut self, new: u64) -> u64;
+    /// Number of CPUs.
+    fn cpus(&self) -> usize;
+    /// Kernel log line (shown with `--verbose`).
+    fn log(&mut self, args: core::fmt::Arguments);
+    /// Trace output line (shown with `--strace`).
+    fn trace(&mut self, args: core::fmt::Arguments);
+}
+
+/// What a handler works with.
+pub struct Ctx<'a> {
+    /// Kernel services.
+    pub k: &'a mut dyn Kernel,
+    /// The calling process.
+    pub p: &'a mut Process,
+}

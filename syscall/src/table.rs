@@ -1,0 +1,215 @@
+//! The one syscall table. Each line gives the Linux number (from `linux-raw-sys`), the
+//! handler, how `--strace` prints the arguments, and the support status. From it come the
+//! dispatcher ([`Dispatcher`]), the names used by tracing, `docs/syscalls.md` and its JSON twin
+//! (see `elfin-compat gen-docs`) and the data the coverage report reads.
+
+#![allow(non_upper_case_globals)] // the `__NR_*` constants of linux-raw-sys
+
+use crate::strace::{Arg, Ret};
+use crate::{Args, Ctx, Kernel, Process, SysResult};
+use crate::{arch_prctl, cwd, exit, fd, ids, ioctl, mman, random, read_write, readlink, resource, sched, signal, stat, thread, time, uname};
+use elfin_abi::Errno;
+use linux_raw_sys::general::*;
+
+/// How completely Elfin serves a syscall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Linux semantics, error paths included.
+    Full,
+    /// Served, with the named parts missing.
+    Partial(&'static str),
+}
+
+/// One syscall of the table.
+pub struct Entry {
+    /// Linux number.
+    pub nr: u32,
+    /// Linux name.
+    pub name: &'static str,
+    /// The handler.
+    pub handler: fn(&mut Ctx, &Args) -> SysResult,
+    /// How strace shows the arguments.
+    pub args: &'static [Arg],
+    /// How strace shows the result.
+    pub ret: Ret,
+    /// Support status.
+    pub status: Status,
+}
+
+impl core::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}({})", self.name, self.nr)
+    }
+}
+
+macro_rules! table {
+    ($( $nr:ident => $handler:path, [$($arg:expr),*], $ret:ident, $status:expr; )*) => {
+        /// Every syscall Elfin serves, in number order.
+        pub static TABLE: &[Entry] = &[
+            $(Entry {
+                nr: $nr,
+                name: crate::linux_names::strip_nr(stringify!($nr)),
+                handler: $handler,
+                args: &[$($arg),*],
+                ret: Ret::$ret,
+                status: $status,
+            },)*
+        ];
+    };
+}
+
+use Arg::*;
+use Status::{Full, Partial};
+
+table! {
+    __NR_read => read_write::read, [Fd, OutBuf(2), Uint], Dec, Partial("console and captured stdin only; files come with the VFS");
+    __NR_write => read_write::write, [Fd, InBuf(2), Uint], Dec, Partial("console only; files come with the VFS");
+    __NR_close => fd::close, [Fd], Dec, Full;
+    __NR_fstat => stat::fstat, [Fd, Ptr], Dec, Partial("console descriptors only");
+    __NR_lseek => fd::lseek, [Fd, Int, Int], Dec, Partial("console descriptors only (ESPIPE)");
+    __NR_mmap => mman::mmap, [Hex, Uint, Hex, Hex, Fd, Hex], Hex, Partial("anonymous memory only; file mappings come with the VFS");
+    __NR_mprotect => mman::mprotect, [Hex, Uint, Hex], Dec, Full;
+    __NR_munmap => mman::munmap, [Hex, Uint], Dec, Full;
+    __NR_brk => mman::brk, [Hex], Hex, Full;
+    __NR_rt_sigaction => signal::rt_sigaction, [Int, Ptr, Ptr, Uint], Dec, Partial("bookkeeping only; delivery comes with the signals issue");
+    __NR_rt_sigprocmask => signal::rt_sigprocmask, [Int, Ptr, Ptr, Uint], Dec, Full;
+    __NR_ioctl => ioctl::ioctl, [Fd, Hex, Hex], Dec, Partial("TCGETS, TIOCGWINSZ, FIONBIO on the console");
+    __NR_readv => read_write::readv, [Fd, Ptr, Int], Dec, Partial("console and captured stdin only");
+    __NR_writev => read_write::writev, [Fd, Ptr, Int], Dec, Partial("console only");
+    __NR_sched_yield => sched::sched_yield, [], Dec, Full;
+    __NR_mremap => mman::mremap, [Hex, Uint, Uint, Hex, Hex], Hex, Full;
+    __NR_madvise => mman::madvise, [Hex, Uint, Int], Dec, Full;
+    __NR_dup => fd::dup, [Fd], Dec, Full;
+    __NR_dup2 => fd::dup2, [Fd, Fd], Dec, Full;
+    __NR_getpid => ids::getpid, [], Dec, Full;
+    __NR_exit => exit::exit, [Int], Dec, Partial("one thread: ends the process");
+    __NR_uname => uname::uname, [Ptr], Dec, Full;
+    __NR_fcntl => fd::fcntl, [Fd, Int, Hex], Dec, Partial("F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL; no locks");
+    __NR_getcwd => cwd::getcwd, [Ptr, Uint], Dec, Full;
+    __NR_readlink => readlink::readlink, [Str, Ptr, Uint], Dec, Partial("/proc/self/exe only");
+    __NR_gettimeofday => time::gettimeofday, [Ptr, Ptr], Dec, Full;
+    __NR_getrlimit => resource::getrlimit, [Int, Ptr], Dec, Full;
+    __NR_getuid => ids::getuid, [], Dec, Full;
+    __NR_getgid => ids::getgid, [], Dec, Full;
+    __NR_geteuid => ids::geteuid, [], Dec, Full;
+    __NR_getegid => ids::getegid, [], Dec, Full;
+    __NR_getppid => ids::getppid, [], Dec, Full;
+    __NR_getresuid => ids::getresuid, [Ptr, Ptr, Ptr], Dec, Full;
+    __NR_getresgid => ids::getresgid, [Ptr, Ptr, Ptr], Dec, Full;
+    __NR_sigaltstack => signal::sigaltstack, [Ptr, Ptr], Dec, Partial("bookkeeping only; delivery comes with the signals issue");
+    __NR_arch_prctl => arch_prctl::arch_prctl, [Hex, Hex], Dec, Full;
+    __NR_setrlimit => resource::setrlimit, [Int, Ptr], Dec, Full;
+    __NR_gettid => ids::gettid, [], Dec, Full;
+    __NR_time => time::time, [Ptr], Dec, Full;
+    __NR_sched_getaffinity => sched::sched_getaffinity, [Int, Uint, Ptr], Dec, Full;
+    __NR_set_tid_address => thread::set_tid_address, [Ptr], Dec, Full;
+    __NR_clock_gettime => time::clock_gettime, [Int, Ptr], Dec, Partial("CPU-time clocks count time since the app started");
+    __NR_clock_getres => time::clock_getres, [Int, Ptr], Dec, Full;
+    __NR_exit_group => exit::exit_group, [Int], Dec, Full;
+    __NR_newfstatat => stat::newfstatat, [Fd, Str, Ptr, Hex], Dec, Partial("AT_EMPTY_PATH on console descriptors only");
+    __NR_set_robust_list => thread::set_robust_list, [Ptr, Uint], Dec, Full;
+    __NR_dup3 => fd::dup3, [Fd, Fd, Hex], Dec, Full;
+    __NR_prlimit64 => resource::prlimit64, [Int, Int, Ptr, Ptr], Dec, Full;
+    __NR_readlinkat => readlink::readlinkat, [Fd, Str, Ptr, Uint], Dec, Partial("/proc/self/exe only");
+    __NR_getrandom => random::getrandom, [Ptr, Uint, Hex], Dec, Full;
+    __NR_rseq => thread::rseq, [Ptr, Uint, Hex, Hex], Dec, Partial("registration only; no preemption, so no aborts to deliver");
+}
+
+const MAX_NR: usize = 512;
+
+/// The table entry of syscall `nr`.
+pub fn entry(nr: u64) -> Option<&'static Entry> {
+    // A binary search over the table, which is in number order (checked by a test).
+    let nr = u32::try_from(nr).ok()?;
+    TABLE.binary_search_by_key(&nr, |e| e.nr).ok().map(|i| &TABLE[i])
+}
+
+/// The Linux name of syscall `nr`, served or not.
+pub fn name(nr: u64) -> Option<&'static str> {
+    let nr32 = u32::try_from(nr).ok()?;
+    crate::linux_names::LINUX_SYSCALLS.iter().find(|(n, _)| *n == nr32).map(|(_, s)| *s)
+}
+
+/// Dispatches syscalls to the table, tracing and logging as configured.
+#[derive(Debug, Default)]
+pub struct Dispatcher {
+    /// Print every syscall (`--strace`).
+    pub strace: bool,
+    enosys_seen: [u64; MAX_NR / 64],
+}
+
+impl Dispatcher {
+    /// A dispatcher; `strace` turns tracing on.
+    pub fn new(strace: bool) -> Self {
+        Dispatcher { strace, enosys_seen: [0; MAX_NR / 64] }
+    }
+
+    /// Serve syscall `nr` with `args`; returns the value for `%rax`.
+    pub fn dispatch(&mut self, k: &mut dyn Kernel, p: &mut Process, nr: u64, args: [u64; 6]) -> i64 {
+        let args = Args(args);
+        let result = match entry(nr) {
+            Some(e) => {
+                if self.strace && matches!(nr as u32, __NR_exit | __NR_exit_group) {
+                    crate::strace::trace_call(k, e, &args, None);
+                }
+                let mut ctx = Ctx { k, p };
+                let r = (e.handler)(&mut ctx, &args);
+                if self.strace {
+                    crate::strace::trace_call(ctx.k, e, &args, Some(r));
+                }
+                r
+            }
+            None => {
+                let first = self.note_enosys(nr);
+                if first {
+                    match name(nr) {
+                        Some(n) => k.log(format_args!("unsupported syscall {n} ({nr}): ENOSYS")),
+                        None => k.log(format_args!("unknown syscall {nr}: ENOSYS")),
+                    }
+                }
+                if self.strace {
+                    crate::strace::trace_unknown(k, nr, &args);
+                }
+                Err(Errno::ENOSYS)
+            }
+        };
+        elfin_abi::to_syscall_return(result)
+    }
+
+    /// Record that `nr` got ENOSYS; true the first time.
+    fn note_enosys(&mut self, nr: u64) -> bool {
+        let Some(word) = usize::try_from(nr / 64).ok().filter(|&w| w < self.enosys_seen.len()) else {
+            return true;
+        };
+        let bit = 1u64 << (nr % 64);
+        let first = self.enosys_seen[word] & bit == 0;
+        self.enosys_seen[word] |= bit;
+        first
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_unique_and_named_like_linux() {
+        for w in TABLE.windows(2) {
+            assert!(w[0].nr < w[1].nr, "{:?} before {:?}", w[0], w[1]);
+        }
+        for e in TABLE {
+            assert_eq!(name(e.nr as u64), Some(e.name));
+        }
+        assert_eq!(entry(__NR_write as u64).unwrap().name, "write");
+        assert!(entry(1000).is_none());
+        assert!(entry(u64::MAX).is_none());
+    }
+
+    #[test]
+    fn linux_list_is_complete_and_ordered() {
+        let l = crate::linux_names::LINUX_SYSCALLS;
+        assert!(l.len() > 350);
+        assert_eq!(l[0], (0, "read"));
+        assert!(l.iter().any(|&(n, s)| n == 231 && s == "exit_group"));
+    }
+}

@@ -1,0 +1,74 @@
+//! Clocks: clock_gettime, clock_getres, gettimeofday, time.
+
+use crate::{Args, Clock, Ctx, SysResult};
+use elfin_abi::Errno;
+
+const NS: u64 = 1_000_000_000;
+/// Resolution of the coarse clocks: one tick at Debian's HZ=250.
+const COARSE_RES_NS: u64 = 4_000_000;
+
+/// What a `clockid_t` names.
+fn decode(c: &Ctx, id: i32) -> Result<(Clock, bool), Errno> {
+    use linux_raw_sys::general::*;
+    if id < 0 {
+        // A CPU-time clock of a process or thread: ((~pid) << 3) | (thread << 2) | which.
+        if id & 3 == 3 {
+            return Err(Errno::EINVAL);
+        }
+        let pid = !(id >> 3);
+        if pid != 0 && pid != c.p.pid {
+            return Err(Errno::EINVAL);
+        }
+        return Ok((Clock::ProcessCpu, false));
+    }
+    Ok(match id as u32 {
+        CLOCK_REALTIME | CLOCK_TAI | CLOCK_REALTIME_ALARM => (Clock::Realtime, false),
+        CLOCK_REALTIME_COARSE => (Clock::Realtime, true),
+        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_BOOTTIME | CLOCK_BOOTTIME_ALARM => (Clock::Monotonic, false),
+        CLOCK_MONOTONIC_COARSE => (Clock::Monotonic, true),
+        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => (Clock::ProcessCpu, false),
+        _ => return Err(Errno::EINVAL),
+    })
+}
+
+fn timespec(ns: u64) -> [u8; 16] {
+    let mut b = [0u8; 16];
+    elfin_abi::put(&mut b, 0, (ns / NS) as i64);
+    elfin_abi::put(&mut b, 8, (ns % NS) as i64);
+    b
+}
+
+/// clock_gettime(2).
+pub fn clock_gettime(c: &mut Ctx, a: &Args) -> SysResult {
+    let (clock, coarse) = decode(c, a.int(0))?;
+    let mut ns = c.k.now_ns(clock);
+    if coarse {
+        ns -= ns % COARSE_RES_NS;
+    }
+    a.ptr::<[u8; 16]>(1).write(c.k.mem(), &timespec(ns)).map(|_| 0)
+}
+
+/// clock_getres(2): a NULL result pointer is allowed.
+pub fn clock_getres(c: &mut Ctx, a: &Args) -> SysResult {
+    let (_, coarse) = decode(c, a.int(0))?;
+    let res = if coarse { COARSE_RES_NS } else { c.k.clock_res_ns() };
+    a.ptr::<[u8; 16]>(1).write_opt(c.k.mem(), &timespec(res)).map(|_| 0)
+}
+
+/// gettimeofday(2): the timezone, if asked, is UTC.
+pub fn gettimeofday(c: &mut Ctx, a: &Args) -> SysResult {
+    let ns = c.k.now_ns(Clock::Realtime);
+    let mut tv = [0u8; 16];
+    elfin_abi::put(&mut tv, 0, (ns / NS) as i64);
+    elfin_abi::put(&mut tv, 8, ((ns % NS) / 1000) as i64);
+    a.ptr::<[u8; 16]>(0).write_opt(c.k.mem(), &tv)?;
+    a.ptr::<[u8; 8]>(1).write_opt(c.k.mem(), &[0u8; 8])?;
+    Ok(0)
+}
+
+/// time(2).
+pub fn time(c: &mut Ctx, a: &Args) -> SysResult {
+    let secs = (c.k.now_ns(Clock::Realtime) / NS) as i64;
+    a.ptr::<i64>(0).write_opt(c.k.mem(), &secs)?;
+    Ok(secs as usize)
+}
