@@ -210,7 +210,7 @@ pub fn run(args: &RunArgs) -> Result<u8> {
         mem_mib: args.mem,
         kernel,
         initrd: initrd_path,
-        cmdline: qemu::kernel_cmdline(args.verbose, args.strace),
+        cmdline: qemu::kernel_cmdline(args.verbose, args.strace, terminal_mask()),
         com2: tmp.path().join("com2"),
         status: tmp.path().join("status"),
     };
@@ -258,6 +258,12 @@ pub fn run(args: &RunArgs) -> Result<u8> {
 }
 
 /// All of stdin (not a terminal); a closed stdin reads as empty.
+/// Which of fds 0, 1, 2 are terminals (bit 0 = stdin): the guest then reports those streams
+/// as a terminal and the others as pipes, as Linux would (docs/boot-protocol.md).
+fn terminal_mask() -> u8 {
+    (io::stdin().is_terminal() as u8) | (io::stdout().is_terminal() as u8) << 1 | (io::stderr().is_terminal() as u8) << 2
+}
+
 fn read_stdin() -> Result<Vec<u8>> {
     let mut data = Vec::new();
     match io::stdin().lock().read_to_end(&mut data) {

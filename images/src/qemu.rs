@@ -104,14 +104,18 @@ pub fn escape_opt(value: &str) -> String {
     value.replace(',', ",,")
 }
 
-/// The kernel command line for the given flags.
-pub fn kernel_cmdline(verbose: bool, strace: bool) -> String {
+/// The kernel command line for the given flags. `tty` is the bitmask of the CLI's fds 0, 1, 2
+/// that are terminals (bit 0 = stdin), passed only when non-zero.
+pub fn kernel_cmdline(verbose: bool, strace: bool, tty: u8) -> String {
     let mut words = Vec::new();
     if verbose {
-        words.push("verbose");
+        words.push("verbose".to_string());
     }
     if strace {
-        words.push("strace");
+        words.push("strace".to_string());
+    }
+    if tty != 0 {
+        words.push(format!("tty={tty}"));
     }
     words.join(" ")
 }
@@ -392,7 +396,7 @@ mod tests {
     #[test]
     fn empty_cmdline_is_still_passed() {
         let mut cfg = config(Accel::Tcg);
-        cfg.cmdline = kernel_cmdline(false, false);
+        cfg.cmdline = kernel_cmdline(false, false, 0);
         let argv = command_line(&cfg).unwrap();
         assert_eq!(
             argv[argv.iter().position(|a| a == "-append").unwrap() + 1],
@@ -410,10 +414,11 @@ mod tests {
 
     #[test]
     fn kernel_cmdline_words() {
-        assert_eq!(kernel_cmdline(false, false), "");
-        assert_eq!(kernel_cmdline(true, false), "verbose");
-        assert_eq!(kernel_cmdline(false, true), "strace");
-        assert_eq!(kernel_cmdline(true, true), "verbose strace");
+        assert_eq!(kernel_cmdline(false, false, 0), "");
+        assert_eq!(kernel_cmdline(true, false, 0), "verbose");
+        assert_eq!(kernel_cmdline(false, true, 0), "strace");
+        assert_eq!(kernel_cmdline(true, true, 0), "verbose strace");
+        assert_eq!(kernel_cmdline(false, false, 6), "tty=6");
     }
 
     #[test]

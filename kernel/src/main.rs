@@ -1,22 +1,23 @@
-//! The Elfin kernel binary: assembles the hal and the kernel services and starts the app.
+//! The Elfin kernel binary: the hal boots the CPU and calls [`boot::main`], which wires the
+//! console, clocks, address space and syscall layer together and starts the application.
 #![no_std]
 #![no_main]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
 
-elfin_hal::entry!(boot_main);
+mod boot;
+mod console;
+mod exec;
+mod mm;
+mod services;
+mod time;
+mod trap;
 
-fn boot_main(info: elfin_hal::BootInfo) -> ! {
-    elfin_hal::init(&info);
-    elfin_hal::serial_emergency("hello from elfin\n");
-    elfin_hal::serial_emergency(info.cmdline);
-    elfin_hal::cpu::exit_qemu(7)
-}
+elfin_hal::entry!(boot::main);
 
 #[panic_handler]
-fn panic(p: &core::panic::PanicInfo) -> ! {
-    let _ = p;
-    elfin_hal::serial_emergency("elfin: kernel panic\n");
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    console::emergency(format_args!("elfin: kernel panic: {info}\n"));
     elfin_hal::cpu::exit_qemu(125)
 }

@@ -8,6 +8,7 @@ extern crate alloc;
 
 pub mod cpio;
 pub mod fd;
+pub mod mm;
 pub mod process;
 pub mod signal;
 pub mod tty;

@@ -25,6 +25,11 @@ pub struct LineDiscipline {
 }
 
 impl LineDiscipline {
+    /// An empty line.
+    pub const fn new() -> Self {
+        LineDiscipline { line: Vec::new() }
+    }
+
     /// Feed one byte from the terminal.
     pub fn feed(&mut self, b: u8) -> Event {
         match b {

@@ -8,6 +8,7 @@
 use crate::strace::{Arg, Ret};
 use crate::{Args, Ctx, Kernel, Process, SysResult};
 use crate::{arch_prctl, cwd, exit, fd, ids, ioctl, mman, random, read_write, readlink, resource, sched, signal, stat, thread, time, uname};
+use alloc::collections::BTreeSet;
 use elfin_abi::Errno;
 use linux_raw_sys::general::*;
 
@@ -44,8 +45,7 @@ impl core::fmt::Debug for Entry {
 
 macro_rules! table {
     ($( $nr:ident => $handler:path, [$($arg:expr),*], $ret:ident, $status:expr; )*) => {
-        /// Every syscall Elfin serves, in number order.
-        pub static TABLE: &[Entry] = &[
+        const ENTRIES: &[Entry] = &[
             $(Entry {
                 nr: $nr,
                 name: crate::linux_names::strip_nr(stringify!($nr)),
@@ -55,6 +55,8 @@ macro_rules! table {
                 status: $status,
             },)*
         ];
+        /// Every syscall Elfin serves, in number order.
+        pub static TABLE: &[Entry] = ENTRIES;
     };
 }
 
@@ -107,21 +109,32 @@ table! {
     __NR_clock_getres => time::clock_getres, [Int, Ptr], Dec, Full;
     __NR_exit_group => exit::exit_group, [Int], Dec, Full;
     __NR_newfstatat => stat::newfstatat, [Fd, Str, Ptr, Hex], Dec, Partial("AT_EMPTY_PATH on console descriptors only");
+    __NR_readlinkat => readlink::readlinkat, [Fd, Str, Ptr, Uint], Dec, Partial("/proc/self/exe only");
     __NR_set_robust_list => thread::set_robust_list, [Ptr, Uint], Dec, Full;
     __NR_dup3 => fd::dup3, [Fd, Fd, Hex], Dec, Full;
     __NR_prlimit64 => resource::prlimit64, [Int, Int, Ptr, Ptr], Dec, Full;
-    __NR_readlinkat => readlink::readlinkat, [Fd, Str, Ptr, Uint], Dec, Partial("/proc/self/exe only");
     __NR_getrandom => random::getrandom, [Ptr, Uint, Hex], Dec, Full;
     __NR_rseq => thread::rseq, [Ptr, Uint, Hex, Hex], Dec, Partial("registration only; no preemption, so no aborts to deliver");
 }
 
 const MAX_NR: usize = 512;
 
-/// The table entry of syscall `nr`.
+/// Syscall number -> index in the table (`u16::MAX`: not served), built at compile time.
+static INDEX: [u16; MAX_NR] = {
+    let mut idx = [u16::MAX; MAX_NR];
+    let mut i = 0;
+    while i < ENTRIES.len() {
+        assert!(idx[ENTRIES[i].nr as usize] == u16::MAX, "a syscall appears twice in the table");
+        idx[ENTRIES[i].nr as usize] = i as u16;
+        i += 1;
+    }
+    idx
+};
+
+/// The table entry of syscall `nr`: one array lookup.
 pub fn entry(nr: u64) -> Option<&'static Entry> {
-    // A binary search over the table, which is in number order (checked by a test).
-    let nr = u32::try_from(nr).ok()?;
-    TABLE.binary_search_by_key(&nr, |e| e.nr).ok().map(|i| &TABLE[i])
+    let i = *INDEX.get(usize::try_from(nr).ok()?)?;
+    TABLE.get(i as usize)
 }
 
 /// The Linux name of syscall `nr`, served or not.
@@ -135,13 +148,13 @@ pub fn name(nr: u64) -> Option<&'static str> {
 pub struct Dispatcher {
     /// Print every syscall (`--strace`).
     pub strace: bool,
-    enosys_seen: [u64; MAX_NR / 64],
+    enosys_seen: BTreeSet<u64>,
 }
 
 impl Dispatcher {
     /// A dispatcher; `strace` turns tracing on.
     pub fn new(strace: bool) -> Self {
-        Dispatcher { strace, enosys_seen: [0; MAX_NR / 64] }
+        Dispatcher { strace, enosys_seen: BTreeSet::new() }
     }
 
     /// Serve syscall `nr` with `args`; returns the value for `%rax`.
@@ -178,13 +191,7 @@ impl Dispatcher {
 
     /// Record that `nr` got ENOSYS; true the first time.
     fn note_enosys(&mut self, nr: u64) -> bool {
-        let Some(word) = usize::try_from(nr / 64).ok().filter(|&w| w < self.enosys_seen.len()) else {
-            return true;
-        };
-        let bit = 1u64 << (nr % 64);
-        let first = self.enosys_seen[word] & bit == 0;
-        self.enosys_seen[word] |= bit;
-        first
+        self.enosys_seen.insert(nr)
     }
 }
 

@@ -153,8 +153,10 @@ pub fn outl(port: u16, v: u32) {
     unsafe { asm!("out dx, eax", in("dx") port, in("eax") v, options(nomem, nostack, preserves_flags)) }
 }
 
-/// Leave QEMU with `isa-debug-exit`: QEMU exits with `(status << 1) | 1`.
+/// Leave QEMU: the status byte goes to the debugcon port 0x402 (the CLI reads it), then
+/// `isa-debug-exit` makes QEMU exit with `(status << 1) | 1` (see docs/boot-protocol.md).
 pub fn exit_qemu(status: u8) -> ! {
+    outb(0x402, status);
     outl(0xf4, status as u32);
     // Without the device (not under the elfin CLI) there is nothing else to do: stop.
     loop {
@@ -171,4 +173,19 @@ pub fn halt() {
 /// Spin-loop hint.
 pub fn pause() {
     core::hint::spin_loop();
+}
+
+/// 64 random bits from RDRAND, when the CPU has it and it delivers.
+pub fn hw_random() -> Option<u64> {
+    if !CpuId::new().get_feature_info().is_some_and(|f| f.has_rdrand()) {
+        return None;
+    }
+    for _ in 0..10 {
+        let mut v = 0u64;
+        // SAFETY: RDRAND exists (checked above); it only writes `v`.
+        if unsafe { core::arch::x86_64::_rdrand64_step(&mut v) } == 1 {
+            return Some(v);
+        }
+    }
+    None
 }

@@ -120,12 +120,20 @@ pub(crate) fn carve_top(bytes: u64) -> Option<u64> {
     let bytes = align_up(bytes, FRAME);
     let last = f.count.checked_sub(1)?;
     let floor = if f.region == last { f.next } else { f.ram[last].0 };
-    let start = f.top.checked_sub(bytes)?;
-    if start < floor || f.reserved.iter().any(|r| start < r.1 && f.top > r.0) {
-        return None;
+    loop {
+        let start = f.top.checked_sub(bytes)?;
+        if start < floor {
+            return None;
+        }
+        // QEMU puts the initrd at the top of RAM: carve below anything reserved.
+        match f.reserved.iter().find(|r| start < r.1 && f.top > r.0) {
+            Some(r) => f.top = r.0 & !(FRAME - 1),
+            None => {
+                f.top = start;
+                return Some(start);
+            }
+        }
     }
-    f.top = start;
-    Some(start)
 }
 
 /// `(frames in use by mappings, bytes of RAM not yet handed out)`, for /proc/meminfo-like stats.

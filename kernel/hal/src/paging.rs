@@ -1,115 +1,138 @@
 //! Page tables of the application's half (the lower half): map, unmap, change protection,
-//! translate. The kernel half (direct map and kernel image) is fixed at boot.
+//! move, translate. The kernel half (direct map and kernel image) is fixed at boot.
+//!
+//! A page whose region is `PROT_NONE` keeps its frame: its entry loses the present bit and
+//! gets the software bit [`PARKED`], so `mprotect` back to an accessible protection finds the
+//! data again, and `munmap` still frees the frame.
 
 use crate::boot::DIRECT_MAP;
 use crate::frames;
-use x86_64::structures::paging::{
-    FrameAllocator, Mapper, OffsetPageTable, Page, PageTable, PageTableFlags, PhysFrame, Size4KiB,
-    Translate, mapper::TranslateResult,
-};
-use x86_64::{PhysAddr, VirtAddr, registers::control::Cr3};
+use x86_64::registers::control::Cr3;
+use x86_64::structures::paging::{PageTable, PageTableFlags as F};
+use x86_64::{PhysAddr, VirtAddr};
 
 /// Protection of one application page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageProt {
-    /// Writable.
-    pub write: bool,
-    /// Executable.
-    pub exec: bool,
+pub enum PageProt {
+    /// Not accessible (the frame is kept).
+    None,
+    /// Readable.
+    Read,
+    /// Readable and writable.
+    ReadWrite,
+    /// Readable and executable.
+    ReadExec,
+    /// Readable, writable and executable.
+    ReadWriteExec,
 }
+
+/// Software bit: a non-present entry that still owns its frame (PROT_NONE).
+const PARKED: F = F::BIT_9;
 
 /// Mapping failed for lack of memory for a page-table page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutOfMemory;
 
-struct Alloc;
-
-// SAFETY: frames::alloc_zeroed returns unused, zeroed frames, as FrameAllocator requires.
-unsafe impl FrameAllocator<Size4KiB> for Alloc {
-    fn allocate_frame(&mut self) -> Option<PhysFrame> {
-        frames::alloc_zeroed().map(|pa| PhysFrame::containing_address(PhysAddr::new(pa)))
+fn flags(p: PageProt) -> F {
+    match p {
+        PageProt::None => PARKED | F::NO_EXECUTE,
+        PageProt::Read => F::PRESENT | F::NO_EXECUTE,
+        PageProt::ReadWrite => F::PRESENT | F::WRITABLE | F::NO_EXECUTE,
+        PageProt::ReadExec => F::PRESENT,
+        PageProt::ReadWriteExec => F::PRESENT | F::WRITABLE,
     }
 }
 
-fn with_tables<R>(f: impl FnOnce(&mut OffsetPageTable<'static>) -> R) -> R {
+fn table_at(pa: PhysAddr) -> &'static mut PageTable {
+    // SAFETY: page-table pages are in the direct map. Only one CPU runs and every caller holds
+    // the kernel's address-space lock, so no two references to a table are live at once.
+    unsafe { &mut *((DIRECT_MAP + pa.as_u64()) as *mut PageTable) }
+}
+
+/// The level-1 entry for `va`, creating intermediate tables when `create` is set.
+fn leaf(va: u64, create: bool) -> Result<Option<&'static mut x86_64::structures::paging::page_table::PageTableEntry>, OutOfMemory> {
+    let va = VirtAddr::new(va);
     let (pml4, _) = Cr3::read();
-    let va = DIRECT_MAP + pml4.start_address().as_u64();
-    // SAFETY: CR3 points at the active PML4, mapped by the direct map. Only one CPU runs and
-    // callers hold the address-space lock of the kernel, so no other reference exists.
-    let table = unsafe { &mut *(va as *mut PageTable) };
-    // SAFETY: all physical memory we use is mapped at DIRECT_MAP.
-    let mut opt = unsafe { OffsetPageTable::new(table, VirtAddr::new(DIRECT_MAP)) };
-    f(&mut opt)
+    let mut table = table_at(pml4.start_address());
+    for index in [va.p4_index(), va.p3_index(), va.p2_index()] {
+        let entry = &mut table[index];
+        if entry.is_unused() {
+            if !create {
+                return Ok(None);
+            }
+            let pa = frames::alloc_zeroed().ok_or(OutOfMemory)?;
+            entry.set_addr(PhysAddr::new(pa), F::PRESENT | F::WRITABLE);
+        }
+        if entry.flags().contains(F::HUGE_PAGE) {
+            return Ok(None); // never in the application half
+        }
+        table = table_at(entry.addr());
+    }
+    Ok(Some(&mut table[va.p1_index()]))
 }
 
-fn flags(p: PageProt) -> PageTableFlags {
-    let mut f = PageTableFlags::PRESENT;
-    if p.write {
-        f |= PageTableFlags::WRITABLE;
-    }
-    if !p.exec {
-        f |= PageTableFlags::NO_EXECUTE;
-    }
-    f
+fn flush(va: u64) {
+    x86_64::instructions::tlb::flush(VirtAddr::new(va));
 }
 
 /// Map the page at `va` (page aligned, lower half) to frame `pa`.
 pub fn map(va: u64, pa: u64, prot: PageProt) -> Result<(), OutOfMemory> {
-    with_tables(|t| {
-        let page = Page::<Size4KiB>::containing_address(VirtAddr::new(va));
-        let frame = PhysFrame::containing_address(PhysAddr::new(pa));
-        // Intermediate tables must allow writes and execution: the leaf decides.
-        let parent = PageTableFlags::PRESENT | PageTableFlags::WRITABLE;
-        // SAFETY: `va` is in the application half, which only the application uses; the frame
-        // is owned by the caller and handed to this mapping.
-        match unsafe { t.map_to_with_table_flags(page, frame, flags(prot), parent, &mut Alloc) } {
-            Ok(flush) => {
-                flush.flush();
-                Ok(())
-            }
-            Err(x86_64::structures::paging::mapper::MapToError::FrameAllocationFailed) => Err(OutOfMemory),
-            Err(_) => Err(OutOfMemory),
-        }
-    })
+    let e = leaf(va, true)?.ok_or(OutOfMemory)?;
+    e.set_addr(PhysAddr::new(pa), flags(prot));
+    flush(va);
+    Ok(())
 }
 
-/// Unmap the page at `va`; returns the frame it mapped, if any.
+/// Unmap the page at `va`; returns the frame it held (present or parked), if any.
 pub fn unmap(va: u64) -> Option<u64> {
-    with_tables(|t| {
-        let page = Page::<Size4KiB>::containing_address(VirtAddr::new(va));
-        match t.unmap(page) {
-            Ok((frame, flush)) => {
-                flush.flush();
-                Some(frame.start_address().as_u64())
-            }
-            Err(_) => None,
-        }
-    })
+    let e = leaf(va, false).ok()??;
+    if e.is_unused() {
+        return None;
+    }
+    let pa = e.addr().as_u64();
+    e.set_unused();
+    flush(va);
+    Some(pa)
 }
 
-/// Change the protection of the page at `va` if it is mapped.
+/// Change the protection of the page at `va` if it holds a frame.
 pub fn protect(va: u64, prot: PageProt) {
-    with_tables(|t| {
-        let page = Page::<Size4KiB>::containing_address(VirtAddr::new(va));
-        // SAFETY: changing leaf flags of an application page; the kernel never relies on them.
-        if let Ok(flush) = unsafe { t.update_flags(page, flags(prot)) } {
-            flush.flush();
+    if let Ok(Some(e)) = leaf(va, false) {
+        if !e.is_unused() {
+            let pa = e.addr();
+            e.set_addr(pa, flags(prot));
+            flush(va);
         }
-    })
+    }
 }
 
-/// The frame mapped at `va`, if any.
+/// The frame held at `va` (present or parked), if any.
 pub fn translate(va: u64) -> Option<u64> {
-    with_tables(|t| match t.translate(VirtAddr::new(va)) {
-        TranslateResult::Mapped { frame, .. } => Some(frame.start_address().as_u64()),
+    match leaf(va, false) {
+        Ok(Some(e)) if !e.is_unused() => Some(e.addr().as_u64()),
         _ => None,
-    })
+    }
+}
+
+/// Is a 2 MiB-aligned block containing `va` without any page table (nothing mapped in it)?
+/// Lets callers skip empty stretches quickly when walking big ranges.
+pub fn empty_2m(va: u64) -> bool {
+    let v = VirtAddr::new(va);
+    let (pml4, _) = Cr3::read();
+    let mut table = table_at(pml4.start_address());
+    for index in [v.p4_index(), v.p3_index(), v.p2_index()] {
+        let entry = &table[index];
+        if entry.is_unused() {
+            return true;
+        }
+        table = table_at(entry.addr());
+    }
+    false
 }
 
 /// Remove the boot identity map (PML4 entry 0): from now on the lower half is empty.
 pub(crate) fn drop_identity_map() {
-    with_tables(|t| {
-        t.level_4_table_mut()[0].set_unused();
-    });
+    let (pml4, _) = Cr3::read();
+    table_at(pml4.start_address())[0].set_unused();
     x86_64::instructions::tlb::flush_all();
 }

@@ -3,25 +3,39 @@
 
 use crate::cpu::{inb, outb, rdtsc};
 
-/// Measure the TSC frequency against PIT channel 2 over `ms` milliseconds. Returns kHz.
+/// Measure the TSC frequency against the PIT's channel 0 over about `ms` milliseconds, by
+/// reading its counter back (port 0x61, the channel-2 gate, does not exist on QEMU microvm).
+/// Returns kHz, or 0 when no PIT answers.
 pub fn calibrate_tsc_pit(ms: u32) -> u64 {
     const PIT_HZ: u64 = 1_193_182;
-    let ticks = (PIT_HZ * ms as u64 / 1000) as u16;
-    // Gate channel 2 on, speaker off; mode 0 (interrupt on terminal count), lo/hi byte.
-    outb(0x61, (inb(0x61) & !0x02) | 0x01);
-    outb(0x43, 0xb0);
-    outb(0x42, ticks as u8);
-    outb(0x42, (ticks >> 8) as u8);
+    let want = PIT_HZ * ms as u64 / 1000;
+    let read = || {
+        outb(0x43, 0x00); // latch channel 0
+        let lo = inb(0x40) as u64;
+        let hi = inb(0x40) as u64;
+        (hi << 8) | lo
+    };
+    // Channel 0, lo/hi byte, mode 2 (rate generator), full 16-bit period (~55 ms).
+    outb(0x43, 0x34);
+    outb(0x40, 0);
+    outb(0x40, 0);
+    let start = read();
     let t0 = rdtsc();
+    let mut prev = start;
+    let mut elapsed = 0u64;
     let mut spins = 0u64;
-    while inb(0x61) & 0x20 == 0 {
+    while elapsed < want {
+        let now = read();
+        // The counter counts down and reloads at 0x10000.
+        elapsed += if now <= prev { prev - now } else { prev + 0x10000 - now };
+        prev = now;
         spins += 1;
-        if spins > 100_000_000 {
-            return 0; // no PIT
+        if spins > 50_000_000 || (spins > 10_000 && elapsed == 0) {
+            return 0;
         }
     }
     let t1 = rdtsc();
-    (t1 - t0) / ms as u64
+    (t1 - t0) * PIT_HZ / elapsed / 1000
 }
 
 fn cmos(reg: u8) -> u8 {

@@ -7,7 +7,7 @@
 
 /// A value with a fixed little-endian byte encoding in user memory.
 pub trait Pod: Sized {
-    /// Size in bytes (at most 256).
+    /// Size in bytes.
     const SIZE: usize;
     /// Write `self` into `out` (exactly `SIZE` bytes).
     fn encode(&self, out: &mut [u8]);

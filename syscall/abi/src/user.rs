@@ -26,6 +26,15 @@ pub fn in_user_half(addr: u64, len: u64) -> bool {
     addr.checked_add(len).is_some_and(|end| end <= USER_END)
 }
 
+/// Run `f` on a scratch buffer of `size` bytes: on the stack when small, else on the heap.
+fn with_buffer<R>(size: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
+    let mut small = [0u8; 256];
+    match small.get_mut(..size) {
+        Some(b) => f(b),
+        None => f(&mut alloc::vec![0u8; size]),
+    }
+}
+
 /// A pointer to one `T` in user memory.
 pub struct UserPtr<T> {
     addr: u64,
@@ -65,17 +74,17 @@ impl<T: Pod> UserPtr<T> {
     }
     /// Read the value.
     pub fn read(self, mem: &dyn UserMemory) -> Result<T, Errno> {
-        let mut buf = [0u8; 256];
-        let b = buf.get_mut(..T::SIZE).ok_or(Errno::EINVAL)?;
-        mem.read_bytes(self.addr, b)?;
-        Ok(T::decode(b))
+        with_buffer(T::SIZE, |b| {
+            mem.read_bytes(self.addr, b)?;
+            Ok(T::decode(b))
+        })
     }
     /// Write the value.
     pub fn write(self, mem: &dyn UserMemory, value: &T) -> Result<(), Errno> {
-        let mut buf = [0u8; 256];
-        let b = buf.get_mut(..T::SIZE).ok_or(Errno::EINVAL)?;
-        value.encode(b);
-        mem.write_bytes(self.addr, b)
+        with_buffer(T::SIZE, |b| {
+            value.encode(b);
+            mem.write_bytes(self.addr, b)
+        })
     }
     /// Write the value if the pointer is not NULL.
     pub fn write_opt(self, mem: &dyn UserMemory, value: &T) -> Result<(), Errno> {

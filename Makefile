@@ -1,0 +1,32 @@
+# Elfin: the only entry points users need. `make run` and `make test` set up what they need.
+SHELL := /bin/bash
+APT_PACKAGES := qemu-system-x86 musl-tools busybox-static
+KERNEL := target/x86_64-unknown-none/release/elfin-kernel
+ELFIN := target/release/elfin
+CARGO ?= cargo
+
+.PHONY: setup build run test test-host test-compat clean
+
+## setup: install the apt packages and the Rust target the build needs (idempotent)
+setup:
+	@bash scripts/setup.sh $(APT_PACKAGES)
+
+## build: the host CLI (target/release/elfin) and the kernel
+build: setup
+	$(CARGO) build --release -p elfin -p elfin-compat
+	$(CARGO) build --release -p elfin-kernel --target x86_64-unknown-none
+
+## run: boot Debian's unmodified busybox in Elfin, one applet per VM
+run: build
+	@for cmd in "echo Hello from busybox inside Elfin" "uname -sm" "seq 1 3" "printf %s-%d\n elfin 42" "expr 6 * 7" "basename /usr/share/doc/readme.txt .txt"; do \
+		echo "\$$ elfin run /bin/busybox $$cmd"; \
+		$(ELFIN) run /bin/busybox $$cmd; \
+		echo "(exit status $$?)"; \
+	done
+
+## test: host unit tests, then the ABI suite (host Linux vs Elfin); ends with a summary line
+test: build
+	@bash scripts/test.sh
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,176 @@
+//! Starting the application: read the initrd the CLI built (docs/boot-protocol.md), load the
+//! ELF through `elfin_loader`'s plan, build the initial stack, and set up the process with its
+//! standard streams.
+
+use crate::mm;
+use crate::services::Services;
+use alloc::collections::BTreeMap;
+use alloc::string::{String, ToString};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use alloc::format;
+use elfin_abi::UserMemory;
+use elfin_loader::{LoadPlan, StackSpec};
+use elfin_posix::cpio;
+use elfin_posix::fd::{FdEntry, FileKind, OpenFile, Stream};
+use elfin_posix::mm::{Region, RegionKind};
+use elfin_posix::process::Process;
+use elfin_syscall::Kernel;
+use linux_raw_sys::general::{O_RDONLY, O_RDWR, O_WRONLY, PROT_EXEC, PROT_READ, PROT_WRITE};
+
+/// Top of the initial stack (Linux puts it just below the top of user space, randomised).
+pub const STACK_TOP: u64 = 0x7ffd_ffff_f000;
+/// Size of the initial stack region; it grows down on faults up to `RLIMIT_STACK` (8 MiB), as
+/// on Linux.
+pub const STACK_SIZE: u64 = 132 << 10;
+/// Room kept for the stack below its top: Linux's default 8 MiB `RLIMIT_STACK`.
+pub const STACK_LIMIT: u64 = 8 << 20;
+/// Top-down mmap area starts below the stack and its guard gap, as in Linux's default layout.
+pub const MMAP_BASE: u64 = STACK_TOP - STACK_LIMIT - (128 << 20);
+/// Where a static-PIE binary is placed (Linux's `ELF_ET_DYN_BASE` without randomisation).
+pub const PIE_BASE: u64 = 0x5555_5555_4000;
+const PAGE: u64 = 4096;
+
+/// The application to start.
+pub struct Launch {
+    /// Entry point.
+    pub entry: u64,
+    /// Initial stack pointer.
+    pub sp: u64,
+    /// The process.
+    pub process: Process,
+}
+
+/// What the initrd carries for the app.
+struct Bundle<'a> {
+    exe: &'a [u8],
+    binary: &'a [u8],
+    argv: Vec<&'a [u8]>,
+    envp: Vec<&'a [u8]>,
+    stdin: Option<&'a [u8]>,
+}
+
+fn split_nul(b: &[u8]) -> Vec<&[u8]> {
+    b.split(|&c| c == 0).filter(|s| !s.is_empty()).collect()
+}
+
+fn bundle(initrd: &[u8]) -> Result<Bundle<'_>, String> {
+    let mut files: BTreeMap<&[u8], &[u8]> = BTreeMap::new();
+    for e in cpio::Reader::new(initrd) {
+        let e = e.map_err(|e| format!("the initrd is not a valid cpio archive ({e:?})"))?;
+        files.insert(e.name, e.data);
+    }
+    let exe = *files.get(&b".elfin/exe"[..]).ok_or("the initrd names no program (.elfin/exe missing)")?;
+    let path = exe.strip_prefix(b"/").unwrap_or(exe);
+    let binary = *files.get(path).ok_or_else(|| format!("{}: not in the initrd", String::from_utf8_lossy(exe)))?;
+    let argv = files.get(&b".elfin/argv"[..]).map(|a| split_nul(a)).unwrap_or_else(|| alloc::vec![exe]);
+    let envp = files.get(&b".elfin/envp"[..]).map(|e| split_nul(e)).unwrap_or_default();
+    let stdin = files.get(&b".elfin/stdin"[..]).copied();
+    Ok(Bundle { exe, binary, argv, envp, stdin })
+}
+
+fn prot_bits(p: elfin_loader::Prot) -> u32 {
+    (if p.read { PROT_READ } else { 0 }) | (if p.write { PROT_WRITE } else { 0 }) | (if p.exec { PROT_EXEC } else { 0 })
+}
+
+/// Map the segments: regions first (writable while we fill them), then the final protection.
+/// A page shared by two segments gets both protections, as Linux's overlapping maps give it.
+fn map_image(binary: &[u8], plan: &LoadPlan) -> Result<(), String> {
+    let mut pages: BTreeMap<u64, u32> = BTreeMap::new();
+    for s in &plan.segments {
+        let start = s.vaddr & !(PAGE - 1);
+        let end = (s.vaddr + s.memsz).div_ceil(PAGE) * PAGE;
+        let mut p = start;
+        while p < end {
+            *pages.entry(p).or_insert(0) |= prot_bits(s.prot);
+            p += PAGE;
+        }
+    }
+    // Runs of consecutive pages with the same protection become regions.
+    let mut runs: Vec<(u64, u64, u32)> = Vec::new();
+    for (&p, &prot) in &pages {
+        match runs.last_mut() {
+            Some(r) if r.1 == p && r.2 == prot => r.1 = p + PAGE,
+            _ => runs.push((p, p + PAGE, prot)),
+        }
+    }
+    for &(start, end, _) in &runs {
+        mm::insert(Region { start, end, prot: PROT_READ | PROT_WRITE, shared: false, kind: RegionKind::Image })
+            .map_err(|e| format!("cannot map the program at {start:#x}: {e:?}"))?;
+    }
+    for s in &plan.segments {
+        // Like Linux's mmap of the file, the bytes from the page start to vaddr come from the
+        // file too (AT_PHDR may point there).
+        let page_start = s.vaddr & !(PAGE - 1);
+        let lead = s.vaddr - page_start;
+        let off = s.file_offset - lead;
+        let len = s.filesz + lead;
+        let data = binary.get(off as usize..(off + len) as usize).ok_or("segment outside the file")?;
+        Services.write_bytes(page_start, data).map_err(|_| "out of memory loading the program")?;
+    }
+    for &(start, end, prot) in &runs {
+        mm::mprotect(start, end - start, prot).map_err(|e| format!("mprotect of the image failed: {e:?}"))?;
+    }
+    Ok(())
+}
+
+/// Load the program the initrd names and prepare its process. `tty` is the CLI's bitmask of
+/// standard streams that are terminals.
+pub fn load(initrd: &[u8], tty: u32) -> Result<Launch, String> {
+    let b = bundle(initrd)?;
+    let exe_name = String::from_utf8_lossy(b.exe).to_string();
+    let plan = elfin_loader::plan(b.binary, PIE_BASE).map_err(|e| format!("{exe_name}: {e}"))?;
+    map_image(b.binary, &plan)?;
+    mm::brk_init(plan.brk_start);
+    mm::insert(Region {
+        start: STACK_TOP - STACK_SIZE,
+        end: STACK_TOP,
+        prot: PROT_READ | PROT_WRITE,
+        shared: false,
+        kind: RegionKind::Stack,
+    })
+    .map_err(|e| format!("cannot map the stack: {e:?}"))?;
+
+    let mut random = [0u8; 16];
+    Services.fill_random(&mut random);
+    let f = elfin_hal::cpu::features();
+    let spec = StackSpec {
+        argv: &b.argv,
+        envp: &b.envp,
+        execfn: b.exe,
+        platform: b"x86_64",
+        random,
+        hwcap: f.hwcap as u64,
+        hwcap2: f.hwcap2 as u64,
+        minsigstksz: 2048,
+        pagesz: PAGE,
+        clktck: 100,
+        uid: 0,
+        euid: 0,
+        gid: 0,
+        egid: 0,
+        secure: false,
+        phdr: plan.phdr,
+        phent: plan.phent,
+        phnum: plan.phnum,
+        entry: plan.entry,
+        base: 0,
+        sysinfo_ehdr: None,
+    };
+    let image = elfin_loader::build_stack(&spec, STACK_TOP).map_err(|e| format!("{exe_name}: {e}"))?;
+    Services
+        .write_bytes(STACK_TOP - image.bytes.len() as u64, &image.bytes)
+        .map_err(|_| "out of memory building the stack")?;
+
+    let mut process = Process::new(b.exe.to_vec());
+    let console = |stream, flags, is_tty| FdEntry { file: OpenFile::new(FileKind::Console { stream, tty: is_tty }, flags), cloexec: false };
+    let stdin = match b.stdin {
+        Some(data) => FdEntry { file: OpenFile::new(FileKind::Bytes(Arc::from(data)), O_RDONLY), cloexec: false },
+        None => console(Stream::Stdin, if tty & 1 != 0 { O_RDWR } else { O_RDONLY }, tty & 1 != 0),
+    };
+    process.fds.install_at(0, stdin);
+    let out_flags = |bit: u32| if tty & bit != 0 { O_RDWR } else { O_WRONLY };
+    process.fds.install_at(1, console(Stream::Stdout, out_flags(2), tty & 2 != 0));
+    process.fds.install_at(2, console(Stream::Stderr, out_flags(4), tty & 4 != 0));
+    Ok(Launch { entry: plan.entry, sp: image.sp, process })
+}

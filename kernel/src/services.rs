@@ -1,0 +1,135 @@
+//! The kernel services behind the syscall layer: the [`elfin_syscall::Kernel`] implementation
+//! over the hal, the syscall hook, and the end of the application.
+
+use crate::{console, mm, time};
+use elfin_abi::{Errno, UserMemory};
+use elfin_hal::Regs;
+use elfin_posix::fd::Stream;
+use elfin_syscall::{Clock, Dispatcher, Kernel, Process};
+use spin::Mutex;
+
+/// The running application's process and the syscall dispatcher.
+pub struct State {
+    /// The process.
+    pub proc: Process,
+    /// The dispatcher (tracing, ENOSYS log).
+    pub disp: Dispatcher,
+}
+
+static STATE: Mutex<Option<State>> = Mutex::new(None);
+
+/// Install the process the syscalls act on.
+pub fn install(state: State) {
+    *STATE.lock() = Some(state);
+}
+
+/// The kernel services (stateless: state lives in the subsystems).
+pub struct Services;
+
+impl UserMemory for Services {
+    fn read_bytes(&self, addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        elfin_hal::usercopy::copy_from_user(buf, addr).map_err(|_| Errno::EFAULT)
+    }
+    fn write_bytes(&self, addr: u64, data: &[u8]) -> Result<(), Errno> {
+        elfin_hal::usercopy::copy_to_user(addr, data).map_err(|_| Errno::EFAULT)
+    }
+}
+
+static RNG: Mutex<u64> = Mutex::new(0);
+
+impl Kernel for Services {
+    fn mem(&self) -> &dyn UserMemory {
+        self
+    }
+    fn console_write(&mut self, stream: Stream, data: &[u8], tty: bool) {
+        console::write(stream, data, tty);
+    }
+    fn console_read(&mut self, buf: &mut [u8]) -> usize {
+        console::read_terminal(buf)
+    }
+    fn exit(&mut self, status: i32) -> ! {
+        exit_app(status)
+    }
+    fn now_ns(&self, clock: Clock) -> u64 {
+        match clock {
+            Clock::Realtime => time::realtime_ns(),
+            Clock::Monotonic => time::monotonic_ns(),
+            Clock::ProcessCpu => time::app_cpu_ns(),
+        }
+    }
+    fn clock_res_ns(&self) -> u64 {
+        1
+    }
+    fn fill_random(&mut self, buf: &mut [u8]) {
+        for chunk in buf.chunks_mut(8) {
+            let v = elfin_hal::cpu::hw_random().unwrap_or_else(|| {
+                // xorshift64*, seeded from the TSC, where the CPU has no RDRAND.
+                let mut s = RNG.lock();
+                if *s == 0 {
+                    *s = elfin_hal::cpu::rdtsc() | 1;
+                }
+                *s ^= *s >> 12;
+                *s ^= *s << 25;
+                *s ^= *s >> 27;
+                s.wrapping_mul(0x2545_f491_4f6c_dd1d)
+            });
+            chunk.copy_from_slice(&v.to_le_bytes()[..chunk.len()]);
+        }
+    }
+    fn set_fs_base(&mut self, v: u64) {
+        elfin_hal::cpu::set_fs_base(v)
+    }
+    fn fs_base(&self) -> u64 {
+        elfin_hal::cpu::fs_base()
+    }
+    fn set_gs_base(&mut self, v: u64) {
+        elfin_hal::cpu::set_gs_base(v)
+    }
+    fn gs_base(&self) -> u64 {
+        elfin_hal::cpu::gs_base()
+    }
+    fn mmap(&mut self, addr: u64, len: u64, prot: u32, flags: u32) -> Result<u64, Errno> {
+        mm::mmap(addr, len, prot, flags)
+    }
+    fn munmap(&mut self, addr: u64, len: u64) -> Result<(), Errno> {
+        mm::munmap(addr, len)
+    }
+    fn mprotect(&mut self, addr: u64, len: u64, prot: u32) -> Result<(), Errno> {
+        mm::mprotect(addr, len, prot)
+    }
+    fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: u32, new_addr: u64) -> Result<u64, Errno> {
+        mm::mremap(old, old_len, new_len, flags, new_addr)
+    }
+    fn madvise(&mut self, addr: u64, len: u64, advice: u32) -> Result<(), Errno> {
+        mm::madvise(addr, len, advice)
+    }
+    fn brk(&mut self, new: u64) -> u64 {
+        mm::brk(new)
+    }
+    fn cpus(&self) -> usize {
+        1
+    }
+    fn log(&mut self, args: core::fmt::Arguments) {
+        console::log(args)
+    }
+    fn trace(&mut self, args: core::fmt::Arguments) {
+        console::line(args)
+    }
+}
+
+/// The hal's syscall hook.
+pub fn syscall(regs: &mut Regs) {
+    let mut g = STATE.lock();
+    let Some(st) = g.as_mut() else {
+        regs.rax = elfin_abi::to_syscall_return(Err(Errno::ENOSYS)) as u64;
+        return;
+    };
+    let args = [regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9];
+    regs.rax = st.disp.dispatch(&mut Services, &mut st.proc, regs.rax, args) as u64;
+}
+
+/// End the application with `status` (0..=255): QEMU exits and the CLI returns it.
+pub fn exit_app(status: i32) -> ! {
+    crate::log!("app exited with status {}", status & 0xff);
+    elfin_hal::cpu::exit_qemu((status & 0xff) as u8)
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Everything CI checks: host unit tests (cargo test), the minimal-feature kernel build, then the
+# ABI regression suite (each program on the host Linux, then in Elfin). Ends with one line
+# "N passed, N failed" over all stages; exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+echo "== host unit tests (cargo test)"
+cargo test --workspace --exclude elfin-kernel --exclude elfin-hal 2>&1 | tee "$log" | grep -E "^test result|FAILED|panicked|^error" || true
+status=${PIPESTATUS[0]}
+p=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+f=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
+if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "cargo test failed to build or run"; fi
+passed=$((passed + p)); failed=$((failed + f))
+echo "host unit tests: $p passed, $f failed"
+
+echo "== ABI regression suite (host Linux vs Elfin)"
+target/release/elfin-compat 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+p=$(echo "$line" | awk '{print $1+0}')
+f=$(echo "$line" | awk '{print $3+0}')
+if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "the ABI suite did not complete"; fi
+passed=$((passed + p)); failed=$((failed + f))
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
