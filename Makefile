@@ -18,7 +18,7 @@ build: setup
 
 ## run: boot Debian's unmodified busybox in Elfin, one applet per VM
 run: build
-	@for cmd in "echo Hello from busybox inside Elfin" "uname -sm" "seq 1 3" "printf %s-%d\n elfin 42" "expr 6 * 7" "basename /usr/share/doc/readme.txt .txt"; do \
+	@set -f; for cmd in "echo Hello from busybox inside Elfin" "uname -sm" "seq 1 3" "printf %s-%d\n elfin 42" "expr 6 * 7" "basename /usr/share/doc/readme.txt .txt"; do \
 		echo "\$$ elfin run /bin/busybox $$cmd"; \
 		$(ELFIN) run /bin/busybox $$cmd; \
 		echo "(exit status $$?)"; \

@@ -41,6 +41,7 @@ pub fn main(info: BootInfo) -> ! {
     }
     let ram: u64 = info.ram[..info.ram_count].iter().map(|r| r.1 - r.0).sum();
     log!("RAM {} MiB in {} regions; initrd {} KiB", ram >> 20, info.ram_count, info.initrd.len() >> 10);
+    log!("clocks ready at {} us", time::monotonic_ns() / 1000);
     mm::init(exec::MMAP_BASE);
     let launch = match exec::load(info.initrd, opts.tty) {
         Ok(l) => l,
@@ -49,6 +50,7 @@ pub fn main(info: BootInfo) -> ! {
             elfin_hal::cpu::exit_qemu(125);
         }
     };
+    log!("program loaded at {} us", time::monotonic_ns() / 1000);
     services::install(services::State { proc: launch.process, disp: Dispatcher::new(opts.strace) });
     let t = time::mark_app_start();
     log!("boot: {} us from PVH entry to the app's first instruction", time::cycles_to_us(t - info.entry_tsc));
