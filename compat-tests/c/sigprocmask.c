@@ -1,8 +1,7 @@
 /*
  * sigprocmask: rt_sigprocmask bookkeeping (raw syscall; the libcs hide their
  * internal signals): block, unblock, set, old values, SIGKILL/SIGSTOP
- * silently dropped, bad how/size/pointers. Also rt_sigpending with nothing
- * pending. No signal is delivered.
+ * silently dropped, bad how/size/pointers. No signal is delivered.
  */
 #include "check.h"
 #include <signal.h>
@@ -46,10 +45,6 @@ int main(void)
 	pm(SIG_BLOCK, NULL, &cur, 8);
 	out("mask now: %#llx\n", (unsigned long long)cur);
 
-	uint64_t pending = ~0ULL;
-	CHECK_RET("rt_sigpending", syscall(SYS_rt_sigpending, &pending, 8));
-	out("pending: %#llx\n", (unsigned long long)pending);
-
 	/* errors: the mask must not change */
 	set = BIT(SIGUSR1);
 	CHECK_RET("how 99", pm(99, &set, NULL, 8));
@@ -64,8 +59,6 @@ int main(void)
 	CHECK_RET("NULL set and oldset", pm(SIG_BLOCK, NULL, NULL, 8));
 	pm(SIG_BLOCK, NULL, &cur, 8);
 	out("mask after errors: %#llx\n", (unsigned long long)cur);
-	CHECK_RET("rt_sigpending size 4", syscall(SYS_rt_sigpending, &pending, 4));
-	CHECK_RET("rt_sigpending unmapped", syscall(SYS_rt_sigpending, unmapped_page(), 8));
 
 	set = 0;
 	CHECK_RET("SIG_SETMASK empty", pm(SIG_SETMASK, &set, &old, 8));

@@ -212,10 +212,15 @@ fn specs() -> Vec<Spec> {
         Spec { stdin: Stdin::File("console.txt"), extras: &[Extra::SameStderr], ..spec("stdio", "stdio") },
         Spec { stdin: Stdin::Bytes(b"0123456789abcdef\n"), ..spec("errno", "errno") },
         Spec {
-            args: args(&["alpha", "", "with space", "x=y", "tab\there", "new\nline", "\u{fc}nic\u{f6}de", &long_arg]),
+            stdin: Stdin::Bytes(b"0123456789012345678901234567890123456789012345678901234567890123"),
+            ..spec("partial", "partial")
+        },
+        Spec {
+            args: args(&["alpha", "with space", "x=y", "tab\there", "new\nline", "\u{fc}nic\u{f6}de", &long_arg]),
             env: ARGS_ENV,
             ..spec("args", "args")
         },
+        Spec { args: args(&["", "between empties", ""]), ..spec("args-empty", "args") },
         Spec { args: many, ..spec("args-100", "args") },
         Spec { ..spec("args-none", "args") },
         Spec { pie: true, ..spec("auxv", "auxv") },
