@@ -50,8 +50,10 @@ struct Bundle<'a> {
     stdin: Option<&'a [u8]>,
 }
 
+/// Split a list of NUL-terminated strings (empty strings are kept: `""` is a valid argument).
 fn split_nul(b: &[u8]) -> Vec<&[u8]> {
-    b.split(|&c| c == 0).filter(|s| !s.is_empty()).collect()
+    let body = b.strip_suffix(&[0]).unwrap_or(b);
+    if b.is_empty() { Vec::new() } else { body.split(|&c| c == 0).collect() }
 }
 
 fn bundle(initrd: &[u8]) -> Result<Bundle<'_>, String> {

@@ -108,6 +108,8 @@ pub fn mprotect(addr: u64, len: u64, prot: u32) -> Result<(), Errno> {
 /// mremap: moved pages keep their frames.
 pub fn mremap(old: u64, old_len: u64, new_len: u64, flags: u32, new_addr: u64) -> Result<u64, Errno> {
     let r = with(|m| m.mremap(old, old_len, new_len, flags, new_addr)).map_err(errno)?;
+    // Free what the move replaces first: the target may have held pages of its own.
+    r.freed.into_iter().for_each(release);
     if let Some((from, to, len)) = r.moved {
         let prot = with(|m| m.find(to).map(|reg| reg.prot)).unwrap_or(0);
         let p = page_prot(prot);
@@ -122,7 +124,6 @@ pub fn mremap(old: u64, old_len: u64, new_len: u64, flags: u32, new_addr: u64) -
             off += PAGE;
         }
     }
-    r.freed.into_iter().for_each(release);
     Ok(r.addr)
 }
 

@@ -33,6 +33,9 @@ impl UserMemory for Services {
     fn write_bytes(&self, addr: u64, data: &[u8]) -> Result<(), Errno> {
         elfin_hal::usercopy::copy_to_user(addr, data).map_err(|_| Errno::EFAULT)
     }
+    fn write_partial(&self, addr: u64, data: &[u8]) -> usize {
+        elfin_hal::usercopy::copy_to_user_partial(addr, data)
+    }
 }
 
 static RNG: Mutex<u64> = Mutex::new(0);

@@ -20,10 +20,12 @@ pub fn getrandom(c: &mut Ctx, a: &Args) -> SysResult {
         let part = buf.skip(done).prefix(tmp.len());
         let chunk = &mut tmp[..part.len()];
         c.k.fill_random(chunk);
-        if let Err(e) = part.write(c.k.mem(), chunk) {
-            return if done == 0 { Err(e) } else { Ok(done) };
+        // Like Linux's copy_to_user: the bytes stored before a fault count.
+        let n = c.k.mem().write_partial(part.addr(), chunk);
+        done += n;
+        if n < chunk.len() {
+            return if done == 0 { Err(Errno::EFAULT) } else { Ok(done) };
         }
-        done += part.len();
     }
     Ok(done)
 }

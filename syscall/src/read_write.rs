@@ -40,30 +40,43 @@ fn read_fd(c: &mut Ctx, fd: i32, buf: UserSlice) -> SysResult {
     }
 }
 
-/// Write `buf` to `fd`.
-fn write_fd(c: &mut Ctx, fd: i32, buf: UserSlice) -> SysResult {
+/// Write the concatenation of `bufs` to `fd`, as Linux's pipe and tty writes do: in chunks of
+/// a page, a fault in the first chunk is `EFAULT` (nothing written), a later one ends the
+/// write with the count so far.
+fn write_fd(c: &mut Ctx, fd: i32, bufs: &[UserSlice]) -> SysResult {
     let file = c.p.fds.file(fd)?;
     let f = file.lock();
     if !f.writable() {
         return Err(Errno::EBADF);
     }
-    let buf = buf.prefix(MAX_RW_COUNT);
     let (stream, tty) = match &f.kind {
         FileKind::Console { stream, tty } => (*stream, *tty),
         FileKind::Bytes(_) => return Err(Errno::EBADF),
     };
     let stream = if stream == Stream::Stdin { Stream::Stdout } else { stream };
-    let mut done = 0;
     let mut tmp = [0u8; CHUNK];
-    while done < buf.len() {
-        let part = buf.skip(done).prefix(CHUNK);
-        let chunk = &mut tmp[..part.len()];
-        if let Err(e) = part.read_into(c.k.mem(), chunk) {
-            // Linux reports a fault only when nothing was written.
-            return if done == 0 { Err(e) } else { Ok(done) };
+    let (mut filled, mut done) = (0usize, 0usize);
+    let mut budget = MAX_RW_COUNT;
+    for seg in bufs {
+        let mut seg = seg.prefix(budget);
+        budget -= seg.len();
+        while !seg.is_empty() {
+            let part = seg.prefix(CHUNK - filled);
+            if part.read_into(c.k.mem(), &mut tmp[filled..filled + part.len()]).is_err() {
+                return if done == 0 { Err(Errno::EFAULT) } else { Ok(done) };
+            }
+            filled += part.len();
+            seg = seg.skip(part.len());
+            if filled == CHUNK {
+                c.k.console_write(stream, &tmp, tty);
+                done += filled;
+                filled = 0;
+            }
         }
-        c.k.console_write(stream, chunk, tty);
-        done += part.len();
+    }
+    if filled > 0 {
+        c.k.console_write(stream, &tmp[..filled], tty);
+        done += filled;
     }
     Ok(done)
 }
@@ -75,7 +88,7 @@ pub fn read(c: &mut Ctx, a: &Args) -> SysResult {
 
 /// write(2).
 pub fn write(c: &mut Ctx, a: &Args) -> SysResult {
-    write_fd(c, a.fd(0), a.slice(1, a.usize(2)))
+    write_fd(c, a.fd(0), &[a.slice(1, a.usize(2))])
 }
 
 /// Read and check an iovec array: `EINVAL` for a bad count or a total above `SSIZE_MAX`.
@@ -89,9 +102,18 @@ fn iovecs(c: &Ctx, a: &Args) -> Result<Vec<UserSlice>, Errno> {
     let mut total: u64 = 0;
     for i in 0..count as usize {
         let raw = base.offset(i)?.read(c.k.mem())?;
-        let addr = u64::from_le_bytes(raw[..8].try_into().map_err(|_| Errno::EFAULT)?);
-        let len = u64::from_le_bytes(raw[8..].try_into().map_err(|_| Errno::EFAULT)?);
-        total = total.checked_add(len).filter(|&t| t <= isize::MAX as u64).ok_or(Errno::EINVAL)?;
+        let addr: u64 = elfin_abi::get(&raw, 0);
+        let mut len: u64 = elfin_abi::get(&raw, 8);
+        // As Linux's import_iovec: a negative length is EINVAL, a range outside user space
+        // EFAULT, and the total is capped at MAX_RW_COUNT.
+        if (len as i64) < 0 {
+            return Err(Errno::EINVAL);
+        }
+        if !elfin_abi::in_user_half(addr, len) {
+            return Err(Errno::EFAULT);
+        }
+        len = len.min(MAX_RW_COUNT as u64 - total);
+        total += len;
         v.push(UserSlice::new(addr, len as usize));
     }
     Ok(v)
@@ -104,19 +126,17 @@ fn check_fd(c: &Ctx, fd: i32, write: bool) -> Result<(), Errno> {
     if (write && !f.writable()) || (!write && !f.readable()) { Err(Errno::EBADF) } else { Ok(()) }
 }
 
-/// Do `op` on each buffer in turn, stopping at a short transfer; an error after some bytes
-/// were transferred ends the call with the count so far, as Linux does.
-fn vectored(c: &mut Ctx, a: &Args, write: bool) -> SysResult {
+/// readv: fill each buffer in turn, stopping at a short read; an error after some bytes were
+/// read ends the call with the count so far, as Linux does.
+fn readv_fd(c: &mut Ctx, a: &Args) -> SysResult {
     let fd = a.fd(0);
-    check_fd(c, fd, write)?;
-    let iov = iovecs(c, a)?;
+    check_fd(c, fd, false)?;
     let mut total = 0usize;
-    for s in iov {
+    for s in iovecs(c, a)? {
         if s.is_empty() {
             continue;
         }
-        let r = if write { write_fd(c, fd, s) } else { read_fd(c, fd, s) };
-        match r {
+        match read_fd(c, fd, s) {
             Ok(n) => {
                 total += n;
                 if n < s.len() {
@@ -132,10 +152,13 @@ fn vectored(c: &mut Ctx, a: &Args, write: bool) -> SysResult {
 
 /// readv(2).
 pub fn readv(c: &mut Ctx, a: &Args) -> SysResult {
-    vectored(c, a, false)
+    readv_fd(c, a)
 }
 
 /// writev(2).
 pub fn writev(c: &mut Ctx, a: &Args) -> SysResult {
-    vectored(c, a, true)
+    let fd = a.fd(0);
+    check_fd(c, fd, true)?;
+    let iov = iovecs(c, a)?;
+    write_fd(c, fd, &iov)
 }

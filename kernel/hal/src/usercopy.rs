@@ -18,7 +18,8 @@ hal_copy_user_insn:
     xor eax, eax
     ret
 hal_copy_user_fixup:
-    mov eax, 1
+    /* rcx: the bytes `rep movsb` had left when it faulted */
+    mov rax, rcx
     ret
     "#
 );
@@ -53,12 +54,21 @@ pub fn copy_from_user(dst: &mut [u8], src: u64) -> Result<(), BadAddress> {
 
 /// Copy `src` to application address `dst`.
 pub fn copy_to_user(dst: u64, src: &[u8]) -> Result<(), BadAddress> {
-    user_range(dst, src.len())?;
-    // SAFETY: as copy_from_user, in the other direction.
-    match unsafe { hal_copy_user(dst as *mut u8, src.as_ptr(), src.len()) } {
-        0 => Ok(()),
+    match copy_to_user_partial(dst, src) {
+        n if n == src.len() => Ok(()),
         _ => Err(BadAddress),
     }
+}
+
+/// Copy `src` to application address `dst` as far as memory allows: the number of bytes
+/// stored before the first fault (all of them on success).
+pub fn copy_to_user_partial(dst: u64, src: &[u8]) -> usize {
+    if user_range(dst, src.len()).is_err() {
+        return 0;
+    }
+    // SAFETY: as copy_from_user, in the other direction.
+    let left = unsafe { hal_copy_user(dst as *mut u8, src.as_ptr(), src.len()) } as usize;
+    src.len() - left.min(src.len())
 }
 
 /// Called for an unresolved page fault: if it happened inside the copy loop, resume at the

@@ -19,6 +19,11 @@ pub trait UserMemory {
     fn read_bytes(&self, addr: u64, buf: &mut [u8]) -> Result<(), Errno>;
     /// Write `data` at user address `addr`; `EFAULT` if any byte is not writable.
     fn write_bytes(&self, addr: u64, data: &[u8]) -> Result<(), Errno>;
+    /// Write as much of `data` as memory allows: the bytes stored before the first one that
+    /// is not writable (where Linux's `copy_to_user` returns a short count).
+    fn write_partial(&self, addr: u64, data: &[u8]) -> usize {
+        if self.write_bytes(addr, data).is_ok() { data.len() } else { 0 }
+    }
 }
 
 /// Is `[addr, addr + len)` inside the user half? (Cheap check before any copy.)
