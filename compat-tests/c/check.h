@@ -80,7 +80,9 @@ __attribute__((format(printf, 1, 2))) static void out(const char *fmt, ...)
 	}
 }
 
-/* `name: ret=<value>` or `name: ret=-1 errno=<NAME>`. For small integer results. */
+/* `name: ret=<value>` or `name: ret=-1 errno=<NAME>`. For small integer results;
+ * a result above 2^32 (an address where an error was expected) is not printed,
+ * so that even a failing run prints the same thing every time. */
 #define CHECK_RET(name, expr)                                                   \
 	do {                                                                    \
 		errno = 0;                                                      \
@@ -88,6 +90,8 @@ __attribute__((format(printf, 1, 2))) static void out(const char *fmt, ...)
 		int _e = errno;                                                 \
 		if (_r == -1)                                                   \
 			out("%s: ret=-1 errno=%s\n", (name), errname(_e));      \
+		else if (_r > 0xffffffffL)                                      \
+			out("%s: ret=<large, e.g. an address>\n", (name));      \
 		else                                                            \
 			out("%s: ret=%ld\n", (name), _r);                       \
 	} while (0)
