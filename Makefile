@@ -1,11 +1,11 @@
 # Elfin: the only entry points users need. `make run` and `make test` set up what they need.
 SHELL := /bin/bash
-APT_PACKAGES := qemu-system-x86 musl-tools busybox-static
+APT_PACKAGES := qemu-system-x86 musl-tools busybox-static strace
 KERNEL := target/x86_64-unknown-none/release/elfin-kernel
 ELFIN := target/release/elfin
 CARGO ?= cargo
 
-.PHONY: setup build run test test-host test-compat clean
+.PHONY: setup build run test docs clean
 
 ## setup: install the apt packages and the Rust target the build needs (idempotent)
 setup:
@@ -27,6 +27,10 @@ run: build
 ## test: host unit tests, then the ABI suite (host Linux vs Elfin); ends with a summary line
 test: build
 	@bash scripts/test.sh
+
+## docs: regenerate docs/syscalls.md and docs/syscalls.json from the syscall table
+docs: build
+	target/release/elfin-compat --docs
 
 clean:
 	$(CARGO) clean

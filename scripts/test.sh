@@ -18,6 +18,13 @@ if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "cargo test failed to b
 passed=$((passed + p)); failed=$((failed + f))
 echo "host unit tests: $p passed, $f failed"
 
+echo "== generated docs (docs/syscalls.md, docs/syscalls.json) up to date"
+target/release/elfin-compat --check-docs 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+p=$(grep -c '^PASS' "$log"); f=$(grep -c '^FAIL' "$log")
+if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "the docs check did not complete"; fi
+passed=$((passed + p)); failed=$((failed + f))
+
 echo "== ABI regression suite (host Linux vs Elfin)"
 target/release/elfin-compat 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

@@ -19,6 +19,7 @@
 mod cases;
 mod compare;
 mod compile;
+mod docs;
 mod exec;
 mod runner;
 mod skip;
@@ -52,6 +53,8 @@ options:
   --skip-file PATH   the skip list (default: compat-tests/skip.txt)
   --elfin-arg ARG    pass ARG to `elfin run` before the binary; repeatable
   --verbose          also show timings of passing cases
+  --docs             write docs/syscalls.md and docs/syscalls.json (no suite run)
+  --check-docs       fail when those committed files are stale (no suite run)
   -h, --help         this text
 ";
 
@@ -65,6 +68,8 @@ struct Options {
     skip_file: Option<PathBuf>,
     elfin_args: Vec<String>,
     verbose: bool,
+    /// `Some(check)`: generate the syscall docs (or check them) instead of running the suite.
+    docs: Option<bool>,
 }
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Options>> {
@@ -77,6 +82,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Options>>
         skip_file: None,
         elfin_args: Vec::new(),
         verbose: false,
+        docs: None,
     };
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
@@ -107,6 +113,8 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Options>>
             "--elfin-arg" => o.elfin_args.push(value("an argument")?),
             "--list" => o.list = true,
             "--verbose" | "-v" => o.verbose = true,
+            "--docs" => o.docs = Some(false),
+            "--check-docs" => o.docs = Some(true),
             "--help" | "-h" => return Ok(None),
             other => bail!("unknown argument `{other}` (see --help)"),
         }
@@ -145,6 +153,24 @@ fn main() -> ExitCode {
     }
 }
 
+/// Build the musl programs, trace them on the host, and write or check the syscall docs.
+fn syscall_docs(all: &[Case], c_dir: &Path, build_dir: &Path, compat: &Path, root: &Path, jobs: usize, check: bool) -> Result<bool> {
+    let targets: BTreeSet<compile::Target> = all
+        .iter()
+        .filter(|c| c.variant == cases::Variant::Musl)
+        .filter_map(|c| match &c.program {
+            Program::C(p) => Some(compile::Target { variant: c.variant, program: p.clone() }),
+            Program::External(_) => None,
+        })
+        .collect();
+    compile::build_all(c_dir, build_dir, &targets.into_iter().collect::<Vec<_>>(), jobs)?;
+    let tmp = build_dir.join("traces");
+    std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let cov = docs::coverage(all, build_dir, &compat.join("inputs"), &tmp)?;
+    let (md, json) = docs::render(&cov);
+    docs::write_or_check(&root.join("docs"), &md, &json, check)
+}
+
 /// Final classification of a case after the skip list.
 enum Status {
     Pass,
@@ -172,6 +198,9 @@ fn run(opts: Options) -> Result<bool> {
     }
     if selected.is_empty() {
         bail!("no case matches the filter {:?} (try --list)", opts.filters);
+    }
+    if let Some(check) = opts.docs {
+        return syscall_docs(&all, &c_dir, &build_dir, &compat, &root, opts.jobs, check);
     }
 
     let elfin = match &opts.elfin {
