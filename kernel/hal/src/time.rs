@@ -35,6 +35,13 @@ pub fn calibrate_tsc_pit(ms: u32) -> u64 {
         }
     }
     let t1 = rdtsc();
+    // Leave channel 0 in one-shot mode (it counts down once and stops raising IRQ 0) and mask
+    // the legacy PICs: Elfin takes no legacy interrupts.
+    outb(0x43, 0x30);
+    outb(0x40, 0xff);
+    outb(0x40, 0xff);
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
     (t1 - t0) * PIT_HZ / elapsed / 1000
 }
 
