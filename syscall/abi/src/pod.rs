@@ -1,7 +1,7 @@
 //! [`Pod`]: values that cross the user boundary as plain bytes, and the field-by-field
 //! encoding of Linux structs.
 //!
-//! No `unsafe` transmutes: a Linux struct is written field by field at the offsets
+//! No transmutes: a Linux struct is written field by field at the offsets
 //! `core::mem::offset_of!` gives for the `linux-raw-sys` definition, so the layout is Linux's
 //! and never typed by hand (see [`put`] and [`get`]).
 
