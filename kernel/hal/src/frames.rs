@@ -136,6 +136,25 @@ pub(crate) fn carve_top(bytes: u64) -> Option<u64> {
     }
 }
 
+/// Allocate `count` physically contiguous zeroed frames (device DMA memory: virtqueues).
+/// One frame comes from [`alloc_zeroed`] (and may go back with [`free`]); more are carved from
+/// the top of RAM with [`carve_top`] and are never returned (devices keep them for the VM's
+/// life). `None` when memory is exhausted or `count` is 0.
+pub fn alloc_contiguous_zeroed(count: u64) -> Option<u64> {
+    match count {
+        0 => None,
+        1 => alloc_zeroed(),
+        _ => {
+            let bytes = count.checked_mul(FRAME)?;
+            let pa = carve_top(bytes)?;
+            // SAFETY: the range was just carved out of the allocator, is in the direct map, and
+            // nobody else refers to it.
+            unsafe { core::ptr::write_bytes(phys_to_virt(pa) as *mut u8, 0, bytes as usize) };
+            Some(pa)
+        }
+    }
+}
+
 /// `(frames in use by mappings, bytes of RAM not yet handed out)`, for /proc/meminfo-like stats.
 pub fn stats() -> (u64, u64) {
     let f = FRAMES.lock();

@@ -6,7 +6,8 @@
 //! - [`syscall_entry`]: the ring-0 `syscall` entry (LSTAR) and the jump into the application;
 //! - [`usercopy`]: copies to and from application memory with fault fix-up;
 //! - [`frames`], [`paging`], [`heap`]: physical frames, the application's page tables, the
-//!   kernel heap; [`time`]: TSC calibration and the RTC.
+//!   kernel heap; [`time`]: TSC calibration and the RTC;
+//! - [`virtio`]: the `virtio_drivers::Hal` implementation and the microvm virtio-mmio slots.
 //!
 //! The kernel crate (safe code only) wires these together; see `kernel/src/main.rs`.
 #![no_std]
@@ -21,6 +22,7 @@ pub mod syscall_entry;
 pub mod time;
 pub mod trap;
 pub mod usercopy;
+pub mod virtio;
 
 pub use boot::BootInfo;
 pub use trap::{Hooks, Regs, set_hooks};

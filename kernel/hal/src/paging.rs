@@ -136,3 +136,50 @@ pub(crate) fn drop_identity_map() {
     table_at(pml4.start_address())[0].set_unused();
     x86_64::instructions::tlb::flush_all();
 }
+
+/// Make the direct map of physical `[pa, pa + len)` uncached (PCD|PWT: UC with the default
+/// PAT), for MMIO registers. The boot page tables map the direct map with 2 MiB pages, so the
+/// whole 2 MiB pages around the range change; that is fine for the device windows above RAM
+/// this is meant for (nothing else lives in them). Idempotent.
+pub fn uncache_direct_map(pa: u64, len: u64) {
+    const PAGE_2M: u64 = 2 << 20;
+    let mut page = pa & !(PAGE_2M - 1);
+    while page < pa + len {
+        let va = VirtAddr::new(DIRECT_MAP + page);
+        let (pml4, _) = Cr3::read();
+        let mut table = table_at(pml4.start_address());
+        for index in [va.p4_index(), va.p3_index()] {
+            let entry = &table[index];
+            if entry.is_unused() {
+                return; // not in the direct map: nothing to change
+            }
+            table = table_at(entry.addr());
+        }
+        let entry = &mut table[va.p2_index()];
+        if entry.is_unused() {
+            return;
+        }
+        let uc = F::NO_CACHE | F::WRITE_THROUGH;
+        if entry.flags().contains(F::HUGE_PAGE) {
+            if !entry.flags().contains(uc) {
+                let (addr, flags) = (entry.addr(), entry.flags());
+                entry.set_addr(addr, flags | uc);
+                flush(va.as_u64());
+            }
+        } else {
+            // Split into 4 KiB pages by someone: change the leaves in the range instead.
+            let pt = table_at(entry.addr());
+            let mut p = page.max(pa & !(frames::FRAME - 1));
+            while p < (page + PAGE_2M).min(pa + len) {
+                let e = &mut pt[VirtAddr::new(DIRECT_MAP + p).p1_index()];
+                if !e.is_unused() {
+                    let (addr, flags) = (e.addr(), e.flags());
+                    e.set_addr(addr, flags | uc);
+                    flush(DIRECT_MAP + p);
+                }
+                p += frames::FRAME;
+            }
+        }
+        page += PAGE_2M;
+    }
+}
