@@ -41,9 +41,9 @@ pub struct Cli {
 pub enum Command {
     /// Boot BINARY in a QEMU microvm and exit with its exit status.
     ///
-    /// The app's stdout is QEMU's COM1 and its stderr is COM2, forwarded to this command's
-    /// stdout and stderr. When stdin is not a terminal it is read to EOF first and handed to the
-    /// app as its stdin. Exit status: the app's, or 125 for a failure on the host side.
+    /// The app's stdout and stderr go through two virtio-serial devices, forwarded to this
+    /// command's stdout and stderr; terminal input comes through QEMU's COM1. When stdin is
+    /// not a terminal it is read to EOF first and handed to the app as its stdin. Exit status: the app's, or 125 for a failure on the host side.
     #[command(override_usage = "elfin run [OPTIONS] BINARY [ARGS]...")]
     #[command(
         after_help = "Examples:\n  elfin run ./hello\n  elfin run --mem 1G --env HOME=/ ./app -v file\n  \
@@ -211,7 +211,8 @@ pub fn run(args: &RunArgs) -> Result<u8> {
         kernel,
         initrd: initrd_path,
         cmdline: qemu::kernel_cmdline(args.verbose, args.strace, terminal_mask()),
-        com2: tmp.path().join("com2"),
+        stdout: tmp.path().join("stdout"),
+        stderr: tmp.path().join("stderr"),
         status: tmp.path().join("status"),
     };
     let argv = qemu::command_line(&config)?;
@@ -226,7 +227,7 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     if qemu::interrupted() {
         return Ok(INTERRUPTED);
     }
-    let finished = qemu::run(&argv, stdin_is_terminal, &config.com2, &config.status)?;
+    let finished = qemu::run(&argv, stdin_is_terminal, &config)?;
     if args.verbose {
         eprintln!(
             "elfin: QEMU exited ({}) after {:.3} s",

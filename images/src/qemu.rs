@@ -3,15 +3,16 @@
 //! - [`command_line`]: pure; [`QemuConfig`] -> the full argv (program first).
 //! - [`exit_status`]: pure; QEMU's wait status + the status byte -> the app's exit status or a
 //!   host-side failure.
-//! - [`run`]: spawns QEMU with stdout inherited (COM1 = the app's stdout streams straight
-//!   through), stdin inherited only when it is a terminal (else `/dev/null`: the data went into
-//!   the initrd), COM2 forwarded from a FIFO to our stderr by a thread ([`Com2Forwarder`]),
-//!   QEMU's own stderr captured.
+//! - [`run`]: spawns QEMU with stdin inherited only when it is a terminal (else `/dev/null`:
+//!   the data went into the initrd), its stdout to `/dev/null` (COM1's output, unused), the
+//!   app's stdout and stderr forwarded from two FIFOs to our stdout and stderr by threads
+//!   ([`Forwarder`]), QEMU's own stderr captured.
 //! - [`install_signal_handler`]: SIGINT/SIGTERM/SIGHUP stop QEMU so `cli.rs` can clean up.
 
 use std::ffi::OsStr;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -45,8 +46,11 @@ pub struct QemuConfig {
     pub initrd: PathBuf,
     /// Kernel command line (`-append`).
     pub cmdline: String,
-    /// FIFO QEMU writes COM2 (app stderr, kernel log) into.
-    pub com2: PathBuf,
+    /// FIFO QEMU writes the app's stdout (first virtio-serial device) into.
+    pub stdout: PathBuf,
+    /// FIFO QEMU writes the app's stderr, the kernel log and crash reports (second
+    /// virtio-serial device, and COM2) into.
+    pub stderr: PathBuf,
     /// Regular file QEMU writes the exit status byte (debugcon) into.
     pub status: PathBuf,
 }
@@ -78,16 +82,32 @@ pub fn command_line(cfg: &QemuConfig) -> Result<Vec<String>> {
         utf8(&cfg.initrd)?,
         "-append".into(),
         cfg.cmdline.clone(),
-        // COM1 (0x3f8): the app's stdout (and stdin when it is a terminal).
+        // COM1 (0x3f8): terminal input (when stdin is a terminal); output only from an older
+        // kernel without the virtio-serial devices.
         "-chardev".into(),
-        "stdio,id=out,signal=off".into(),
+        "stdio,id=term,signal=off".into(),
         "-serial".into(),
-        "chardev:out".into(),
-        // COM2 (0x2f8): the app's stderr, kernel log, crash report.
+        "chardev:term".into(),
+        // The app's stdout: virtio-serial port 1 on the highest virtio-mmio slot (23); the
+        // kernel tells the two devices apart by this order, so it must come first.
         "-chardev".into(),
-        format!("file,id=err,path={}", escape_opt(&utf8(&cfg.com2)?)),
+        format!("file,id=out,path={}", escape_opt(&utf8(&cfg.stdout)?)),
         "-device".into(),
-        "isa-serial,chardev=err,iobase=0x2f8,irq=3".into(),
+        "virtio-serial-device,id=vout,max_ports=2".into(),
+        "-device".into(),
+        "virtserialport,bus=vout.0,chardev=out".into(),
+        // The app's stderr, kernel log, crash reports: virtio-serial port 1 on the next slot
+        // (22), and COM2 (0x2f8) for panics, both through one mux into the same FIFO.
+        "-chardev".into(),
+        format!("file,id=err,path={}", escape_opt(&utf8(&cfg.stderr)?)),
+        "-chardev".into(),
+        "mux,id=errs,chardev=err".into(),
+        "-device".into(),
+        "isa-serial,chardev=errs,iobase=0x2f8,irq=3".into(),
+        "-device".into(),
+        "virtio-serial-device,id=verr,max_ports=2".into(),
+        "-device".into(),
+        "virtserialport,bus=verr.0,chardev=errs".into(),
         // Exit status byte.
         "-chardev".into(),
         format!("file,id=status,path={}", escape_opt(&utf8(&cfg.status)?)),
@@ -184,18 +204,15 @@ pub struct Finished {
     pub status_byte: Option<u8>,
 }
 
-/// Runs QEMU: `argv` from [`command_line`] of a config whose `com2` and `status` paths are
-/// `com2` and `status`. `stdin_is_terminal` decides whether QEMU gets our stdin.
-pub fn run(
-    argv: &[String],
-    stdin_is_terminal: bool,
-    com2: &Path,
-    status: &Path,
-) -> Result<Finished> {
+/// Runs QEMU: `argv` from [`command_line`] of `cfg` (its FIFO and status paths are used
+/// here). `stdin_is_terminal` decides whether QEMU gets our stdin.
+pub fn run(argv: &[String], stdin_is_terminal: bool, cfg: &QemuConfig) -> Result<Finished> {
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| anyhow!("empty QEMU command line"))?;
-    let forwarder = Com2Forwarder::start(com2)?;
+    let status = cfg.status.as_path();
+    let out_forwarder = Forwarder::start(&cfg.stdout, Target::Stdout)?;
+    let err_forwarder = Forwarder::start(&cfg.stderr, Target::Stderr)?;
     File::create(status).with_context(|| format!("{}", status.display()))?;
 
     let mut command = Command::new(program);
@@ -206,7 +223,10 @@ pub fn run(
         } else {
             Stdio::null()
         })
-        .stdout(Stdio::inherit())
+        // The app's stdout comes through the stdout FIFO. QEMU's own stdout is COM1's output,
+        // unused with the virtio-serial devices; not giving it ours also keeps QEMU from
+        // making our stdout non-blocking.
+        .stdout(Stdio::null())
         .stderr(Stdio::piped());
     let start = Instant::now();
     let mut child = command.spawn().map_err(|e| match e.kind() {
@@ -232,7 +252,8 @@ pub fn run(
     let stderr = stderr_thread
         .and_then(|t| t.join().ok())
         .unwrap_or_default();
-    forwarder.finish();
+    out_forwarder.finish();
+    err_forwarder.finish();
     let status_exit = waited.context("waiting for QEMU")?;
     let status_byte = std::fs::read(status)
         .ok()
@@ -245,21 +266,30 @@ pub fn run(
     })
 }
 
-/// Copies what QEMU writes into the COM2 FIFO to our stderr, in a thread.
+/// Where a [`Forwarder`] copies to.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Stdout,
+    Stderr,
+}
+
+/// Copies what QEMU writes into a FIFO (the app's stdout, or its stderr) to our stdout or
+/// stderr, in a thread.
 ///
-/// Our stderr may be a file the user redirected to (`2>log`): letting QEMU reopen it would
-/// truncate it or write at a stale offset, and passing an fd to QEMU needs unsafe code, hence
-/// the FIFO. Both ends are opened here before QEMU starts: the read end for the thread, and a
-/// read-write handle that keeps the FIFO open so that neither our open nor QEMU's blocks, and
-/// so that the reader sees EOF only after [`Com2Forwarder::finish`] drops it (QEMU has exited by
-/// then, so everything it wrote has been read).
-struct Com2Forwarder {
+/// Our stdout/stderr may be a file the user redirected to (`2>log`): letting QEMU reopen it
+/// would truncate it or write at a stale offset, and passing an fd to QEMU needs unsafe code,
+/// hence the FIFO. Both ends are opened here before QEMU starts: the read end for the thread,
+/// and a read-write handle that keeps the FIFO open so that neither our open nor QEMU's blocks,
+/// and so that the reader sees EOF only after [`Forwarder::finish`] drops it (QEMU has exited
+/// by then, so everything it wrote has been read). When our side is slow (a full pipe), the
+/// FIFO fills and QEMU holds the guest's buffer until there is room: nothing is lost.
+struct Forwarder {
     keepalive: File,
     thread: JoinHandle<()>,
 }
 
-impl Com2Forwarder {
-    fn start(path: &Path) -> Result<Self> {
+impl Forwarder {
+    fn start(path: &Path, target: Target) -> Result<Self> {
         mkfifo(path, Mode::S_IRUSR | Mode::S_IWUSR)
             .map_err(|e| anyhow!("cannot create FIFO {}: {}", path.display(), e.desc()))?;
         // On Linux, opening a FIFO read-write never blocks.
@@ -269,16 +299,25 @@ impl Com2Forwarder {
             .open(path)
             .with_context(|| path.display().to_string())?;
         let mut reader = File::open(path).with_context(|| path.display().to_string())?;
+        // Our own handle on fd 1 or 2 (a dup: same open file), unbuffered.
+        let mut out = File::from(
+            match target {
+                Target::Stdout => io::stdout().as_fd().try_clone_to_owned(),
+                Target::Stderr => io::stderr().as_fd().try_clone_to_owned(),
+            }
+            .context("duplicating the output descriptor")?,
+        );
         let thread = std::thread::spawn(move || {
-            let mut buf = [0u8; 16 * 1024];
-            let mut stderr_ok = true;
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut ok = true;
             loop {
                 match reader.read(&mut buf) {
                     Ok(0) => break,
                     Ok(n) => {
-                        // Keep draining after a write error, or QEMU would block on a full FIFO.
-                        if stderr_ok {
-                            stderr_ok = io::stderr().write_all(&buf[..n]).is_ok();
+                        // Keep draining after a write error (say, a closed pipe), or QEMU would
+                        // wait for room in a full FIFO for ever.
+                        if ok {
+                            ok = write_all_waiting(&mut out, &buf[..n]).is_ok();
                         }
                     }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -294,6 +333,25 @@ impl Com2Forwarder {
         drop(self.keepalive);
         let _ = self.thread.join();
     }
+}
+
+/// `write_all` that waits out `EAGAIN`. Our output may be non-blocking without our doing:
+/// QEMU's stdio chardev sets O_NONBLOCK on its stdin, and a terminal's fds 0, 1 and 2 usually
+/// share one open file (so its flag). A full terminal or pipe then fails writes with EAGAIN
+/// instead of blocking; dropping the data there would lose output.
+fn write_all_waiting(out: &mut impl Write, mut data: &[u8]) -> io::Result<()> {
+    while !data.is_empty() {
+        match out.write(data) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => data = &data[n..],
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(1))
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// `argv` as a shell would need it typed (for `--verbose`).
@@ -348,7 +406,8 @@ mod tests {
             kernel: "/t/elfin-kernel".into(),
             initrd: "/tmp/e/initrd.cpio".into(),
             cmdline: "verbose strace".into(),
-            com2: "/tmp/e/com2".into(),
+            stdout: "/tmp/e/stdout".into(),
+            stderr: "/tmp/e/stderr".into(),
             status: "/tmp/e/status".into(),
         }
     }
@@ -359,8 +418,12 @@ mod tests {
         let expected = "qemu-system-x86_64 -M microvm,x-option-roms=off,rtc=on,isa-serial=on \
             -accel tcg -cpu max -m 128M -nodefaults -no-user-config -nographic -no-reboot \
             -kernel /t/elfin-kernel -initrd /tmp/e/initrd.cpio -append 'verbose strace' \
-            -chardev stdio,id=out,signal=off -serial chardev:out \
-            -chardev file,id=err,path=/tmp/e/com2 -device isa-serial,chardev=err,iobase=0x2f8,irq=3 \
+            -chardev stdio,id=term,signal=off -serial chardev:term \
+            -chardev file,id=out,path=/tmp/e/stdout \
+            -device virtio-serial-device,id=vout,max_ports=2 -device virtserialport,bus=vout.0,chardev=out \
+            -chardev file,id=err,path=/tmp/e/stderr -chardev mux,id=errs,chardev=err \
+            -device isa-serial,chardev=errs,iobase=0x2f8,irq=3 \
+            -device virtio-serial-device,id=verr,max_ports=2 -device virtserialport,bus=verr.0,chardev=errs \
             -chardev file,id=status,path=/tmp/e/status -device isa-debugcon,iobase=0x402,chardev=status \
             -device isa-debug-exit,iobase=0xf4,iosize=0x04";
         assert_eq!(shell_quote(&argv), expected);
@@ -383,10 +446,12 @@ mod tests {
     #[test]
     fn commas_in_chardev_paths_are_doubled() {
         let mut cfg = config(Accel::Tcg);
-        cfg.com2 = "/tmp/a,b/com2".into();
+        cfg.stderr = "/tmp/a,b/stderr".into();
+        cfg.stdout = "/tmp/a,b/stdout".into();
         cfg.kernel = "/k,1".into();
         let argv = command_line(&cfg).unwrap();
-        assert!(argv.contains(&"file,id=err,path=/tmp/a,,b/com2".to_string()));
+        assert!(argv.contains(&"file,id=err,path=/tmp/a,,b/stderr".to_string()));
+        assert!(argv.contains(&"file,id=out,path=/tmp/a,,b/stdout".to_string()));
         assert!(
             argv.contains(&"/k,1".to_string()),
             "-kernel takes its value verbatim"
@@ -440,6 +505,33 @@ mod tests {
             exit_status(None, Some(9), None),
             Err("killed by signal 9".into())
         );
+    }
+
+    /// Accepts 3 bytes per call, and fails every other call with EAGAIN.
+    struct Stingy {
+        got: Vec<u8>,
+        calls: usize,
+    }
+    impl Write for Stingy {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.calls += 1;
+            if self.calls % 2 == 1 {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let n = buf.len().min(3);
+            self.got.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn forwarding_waits_out_eagain() {
+        let mut out = Stingy { got: Vec::new(), calls: 0 };
+        write_all_waiting(&mut out, b"hello world").unwrap();
+        assert_eq!(out.got, b"hello world");
     }
 
     #[test]

@@ -149,8 +149,9 @@ fn qemu_not_found() {
     );
 }
 
-/// A stand-in for QEMU: prints to stdout (COM1), to the COM2 FIFO and to its own stderr,
-/// copies the initrd, writes the status byte and exits as `isa-debug-exit` would.
+/// A stand-in for QEMU: writes to the stdout FIFO and the stderr FIFO (the virtio-serial
+/// devices' chardevs) and to its own stdout (COM1: discarded) and stderr, copies the initrd,
+/// writes the status byte and exits as `isa-debug-exit` would.
 fn fake_qemu(dir: &Path, status_byte: Option<u8>, exit: i32) -> PathBuf {
     let path = dir.join("fake-qemu");
     let write_status = match status_byte {
@@ -162,6 +163,7 @@ fn fake_qemu(dir: &Path, status_byte: Option<u8>, exit: i32) -> PathBuf {
 prev=
 for a in "$@"; do
   case "$a" in
+    file,id=out,path=*) out="${{a#file,id=out,path=}}" ;;
     file,id=err,path=*) err="${{a#file,id=err,path=}}" ;;
     file,id=status,path=*) status="${{a#file,id=status,path=}}" ;;
   esac
@@ -171,7 +173,8 @@ done
 printf '%s\n' "$@" > "{dir}/argv"
 cp "$initrd" "{dir}/initrd.copy"
 cat > "{dir}/stdin.copy"
-echo "to stdout"
+echo "to stdout" > "$out"
+echo "to com1, discarded"
 echo "to com2" > "$err"
 echo "qemu message" >&2
 {write_status}
