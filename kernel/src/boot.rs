@@ -33,12 +33,15 @@ pub fn main(info: BootInfo) -> ! {
     let (opts, unknown) = parse(info.cmdline);
     console::init(opts.verbose);
     elfin_hal::init(&info);
-    elfin_hal::set_hooks(Hooks { syscall: services::syscall, page_fault: mm::page_fault, fatal: trap::fatal });
+    elfin_hal::set_hooks(Hooks { syscall: services::syscall, page_fault: mm::page_fault, fatal: trap::fatal, irq: trap::irq });
     // From here on the app's stdout/stderr and the log go to the virtio-serial devices, if any.
     let probe_start = elfin_hal::cpu::rdtsc();
     console::probe_virtio();
     let probe_cycles = elfin_hal::cpu::rdtsc() - probe_start;
     let (khz, src) = time::init(info.entry_tsc, opts.tsc_khz);
+    if elfin_hal::apic::init(khz) {
+        elfin_hal::apic::oneshot_ns(trap::TICK_NS);
+    }
     log!("cmdline {:?}; TSC {khz} kHz ({src:?})", info.cmdline);
     log!("console devices probed in {} us", time::cycles_to_us(probe_cycles));
     for w in unknown {

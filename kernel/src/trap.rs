@@ -34,6 +34,22 @@ fn what(vector: u64, err: u64) -> &'static str {
     }
 }
 
+/// Period of the scheduler tick.
+pub const TICK_NS: u64 = 10_000_000;
+
+/// The hal's interrupt hook: acknowledge, and keep the tick going (the scheduler will use it
+/// for sleeping threads and preemption).
+pub fn irq(regs: &mut Regs) {
+    match regs.vector as u8 {
+        elfin_hal::apic::SPURIOUS_VECTOR => {}
+        elfin_hal::apic::TIMER_VECTOR => {
+            elfin_hal::apic::eoi();
+            elfin_hal::apic::oneshot_ns(TICK_NS);
+        }
+        _ => elfin_hal::apic::eoi(),
+    }
+}
+
 /// The hal's fatal hook.
 pub fn fatal(regs: &mut Regs, cr2: u64) {
     let user = regs.rip < elfin_abi::USER_END;

@@ -189,3 +189,10 @@ pub fn hw_random() -> Option<u64> {
     }
     None
 }
+
+/// Enable interrupts, halt until one arrives (it is handled before this returns), disable
+/// them again. `sti; hlt` is atomic: an interrupt cannot slip in between.
+pub fn wait_for_interrupt() {
+    // SAFETY: the interrupt handlers save and restore everything they touch.
+    unsafe { asm!("sti", "hlt", "cli", options(nomem, nostack)) }
+}

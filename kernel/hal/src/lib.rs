@@ -13,12 +13,16 @@
 #![no_std]
 #![allow(clippy::missing_safety_doc)]
 
+extern crate alloc;
+
+pub mod apic;
 pub mod boot;
 pub mod cpu;
 pub mod frames;
 pub mod heap;
 pub mod paging;
 pub mod syscall_entry;
+pub mod thread;
 pub mod time;
 pub mod trap;
 pub mod usercopy;

@@ -10,9 +10,9 @@ use core::arch::global_asm;
 use x86_64::registers::model_specific::{LStar, Msr, SFMask};
 use x86_64::registers::rflags::RFlags;
 
-/// Kernel stack of the running thread, loaded at each syscall entry.
+/// Kernel stack of the running thread, loaded at each syscall entry (set by thread switches).
 #[unsafe(no_mangle)]
-static mut HAL_SYSCALL_KSTACK_TOP: u64 = 0;
+pub(crate) static mut HAL_SYSCALL_KSTACK_TOP: u64 = 0;
 /// Scratch slot for the application's `%rsp` during entry.
 #[unsafe(no_mangle)]
 static mut HAL_SYSCALL_USER_RSP: u64 = 0;
@@ -69,9 +69,21 @@ hal_syscall_entry:
     pop rbx
     pop rax
     add rsp, 16
-    /* [rsp] = rip, [rsp+16] = rflags, [rsp+24] = rsp: return like sysret, by jump */
+    /* [rsp] = rip, [rsp+16] = rflags, [rsp+24] = rsp: return like sysret, by jump. The
+       flags are restored with IF clear and IF is set by `sti` right before the jump: its
+       one-instruction shadow means no interrupt can arrive while rsp is already the app's
+       but rip still the kernel's. */
     mov rcx, [rsp]
     mov r11, [rsp + 16]
+    bt r11, 9
+    jnc 4f
+    push r11
+    and qword ptr [rsp], ~0x200
+    popfq
+    mov rsp, [rsp + 24]
+    sti
+    jmp rcx
+4:
     push r11
     popfq
     mov rsp, [rsp + 24]
@@ -98,8 +110,9 @@ hal_enter_user:
     xor r13d, r13d
     xor r14d, r14d
     xor r15d, r15d
-    push 0x202
+    push 0x002
     popfq
+    sti
     ret
     "#,
     dispatch = sym hal_syscall,

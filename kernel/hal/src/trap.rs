@@ -39,6 +39,9 @@ pub struct Hooks {
     pub page_fault: fn(addr: u64, err: u64) -> bool,
     /// Any other trap, or an unresolved fault outside a user copy. `cr2` is the fault address.
     pub fatal: fn(regs: &mut Regs, cr2: u64),
+    /// An interrupt (vector 32 and up), on the interrupted thread's kernel stack; the hook
+    /// acknowledges it (see `apic::eoi`) and may switch threads when `regs` is app code.
+    pub irq: fn(regs: &mut Regs),
 }
 
 static HOOKS: Once<Hooks> = Once::new();
@@ -149,6 +152,16 @@ isr_common:
     cld
     mov rdi, rsp
     call {trap}
+    /* rax: the frame to go on with: this one, or (for interrupts) a copy on the interrupted
+       thread's kernel stack, where the kernel's interrupt hook may switch threads. */
+    mov rsp, rax
+    cmp qword ptr [rsp + 15 * 8], 32
+    jb 2f
+    mov rdi, rsp
+    call {irq}
+2:
+    .global hal_trap_return
+hal_trap_return:
     pop r15
     pop r14
     pop r13
@@ -1445,20 +1458,39 @@ hal_isr_table:
     .text
     "#,
     trap = sym hal_trap,
+    irq = sym hal_irq,
 );
 
-extern "C" fn hal_trap(regs: &mut Regs) {
+/// Exceptions are handled here, on the IST stack; an interrupt (vector 32 and up) is only
+/// moved: its frame is copied onto the interrupted thread's kernel stack (the top of it when
+/// the app was running, just below the interrupted kernel code's stack otherwise), because an
+/// IST stack belongs to the CPU and the next interrupt would overwrite it if this thread were
+/// switched out. Returns the frame to continue with.
+extern "C" fn hal_trap(regs: &mut Regs) -> *mut Regs {
     let h = hooks();
-    if regs.vector == 14 {
-        let addr = Cr2::read_raw();
-        if (h.page_fault)(addr, regs.error) {
-            return;
+    match regs.vector {
+        14 => {
+            let addr = Cr2::read_raw();
+            if !(h.page_fault)(addr, regs.error) && !crate::usercopy::fixup(regs) {
+                (h.fatal)(regs, addr);
+            }
         }
-        if crate::usercopy::fixup(regs) {
-            return;
+        0..32 => (h.fatal)(regs, 0),
+        _ => {
+            let top = if regs.rip < crate::usercopy::USER_END { crate::thread::current_kstack_top() } else { regs.rsp };
+            let frame = ((top - core::mem::size_of::<Regs>() as u64) & !15) as *mut Regs;
+            // SAFETY: `frame` lies in free space of the interrupted thread's kernel stack (above
+            // nothing in use: the app does not use its kernel stack, and interrupted kernel code
+            // uses only what is above its rsp; the kernel is built without a red zone).
+            unsafe { frame.write(*regs) };
+            return frame;
         }
-        (h.fatal)(regs, addr);
-        return;
     }
-    (h.fatal)(regs, 0);
+    regs
+}
+
+/// An interrupt, on the interrupted thread's kernel stack: the kernel's hook may switch
+/// threads (preemption) and comes back here when this thread runs again.
+extern "C" fn hal_irq(regs: &mut Regs) {
+    (hooks().irq)(regs);
 }

@@ -5,7 +5,7 @@
 use core::arch::global_asm;
 
 /// First address above the application's half.
-const USER_END: u64 = 0x0000_8000_0000_0000;
+pub(crate) const USER_END: u64 = 0x0000_8000_0000_0000;
 
 global_asm!(
     r#"
