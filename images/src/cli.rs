@@ -1,9 +1,10 @@
 //! The `elfin` command line (clap) and the `run` subcommand's flow.
 //!
-//! `elfin run [--mem SIZE] [--env K=V]... [--kvm|--no-kvm] [--verbose] [--strace]
-//! [--kernel PATH] BINARY [ARGS]...`: checks the arguments and BINARY (`initrd.rs`), finds the
-//! kernel (`kernel.rs`), picks the accelerator (`accel.rs`), writes the initrd into a temp dir
-//! (`tempdir.rs`, `initrd.rs`), runs QEMU (`qemu.rs`) and exits with the app's exit status.
+//! `elfin run [--mem SIZE] [--env K=V]... [--root DIR] [--add HOST[:GUEST]]... [--kvm|--no-kvm]
+//! [--verbose] [--strace] [--kernel PATH] BINARY [ARGS]...`: checks the arguments, plans the
+//! guest's files and places BINARY among them (`initrd.rs`), finds the kernel (`kernel.rs`),
+//! picks the accelerator (`accel.rs`), streams the initrd into a temp dir (`tempdir.rs`,
+//! `initrd.rs`), runs QEMU (`qemu.rs`) and exits with the app's exit status.
 //! Every host-side failure, usage errors included, exits with [`HOST_FAILURE`] (125).
 
 use std::ffi::OsString;
@@ -15,7 +16,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
 use crate::accel::{self, AccelChoice, HostFacts};
-use crate::initrd::{GuestBinary, Initrd, parse_env};
+use crate::initrd::{Initrd, Tree, parse_add, parse_env};
 use crate::kernel;
 use crate::qemu::{self, QemuConfig};
 use crate::tempdir::TempDir;
@@ -47,7 +48,11 @@ pub enum Command {
     #[command(override_usage = "elfin run [OPTIONS] BINARY [ARGS]...")]
     #[command(
         after_help = "Examples:\n  elfin run ./hello\n  elfin run --mem 1G --env HOME=/ ./app -v file\n  \
-                            echo input | elfin run --strace ./cat"
+                            echo input | elfin run --strace ./cat\n  \
+                            elfin run --root ./rootfs --add ./site:/srv/www /usr/sbin/server\n\n\
+                            With --root, an absolute BINARY that the guest's tree holds runs from \
+                            there (like chroot DIR BINARY);\notherwise BINARY is a host file, added \
+                            at its canonical absolute host path."
     )]
     Run(RunArgs),
 }
@@ -61,6 +66,16 @@ pub struct RunArgs {
     /// Set an environment variable of the app (repeatable; the app gets no other variable).
     #[arg(short, long = "env", value_name = "K=V")]
     pub env: Vec<OsString>,
+
+    /// Pack the host directory DIR as the guest's `/` (files, directories, symlinks and hard
+    /// links, with their modes and modification times; owned by root in the guest).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    /// Add a host file or directory at GUEST (default: HOST's absolute path); repeatable.
+    /// A directory merges into what is there; later sources win over earlier ones.
+    #[arg(long = "add", value_name = "HOST[:GUEST]")]
+    pub add: Vec<OsString>,
 
     /// Use KVM even where it does not look like real hardware virtualization.
     #[arg(long, overrides_with = "no_kvm")]
@@ -165,7 +180,26 @@ pub fn run(args: &RunArgs) -> Result<u8> {
         .iter()
         .map(|e| parse_env(e))
         .collect::<Result<Vec<_>>>()?;
-    let mut binary = GuestBinary::open(&args.binary())?;
+    let adds = args
+        .add
+        .iter()
+        .map(|a| parse_add(a))
+        .collect::<Result<Vec<_>>>()?;
+    let mut tree = Tree::new();
+    if let Some(root) = &args.root {
+        tree.add_root(root)?;
+    }
+    for add in &adds {
+        tree.add(add)?;
+    }
+    let exe = tree.place_program(&args.binary())?;
+    if let Some(first) = tree.skipped().first() {
+        eprintln!(
+            "elfin: warning: left out {} device, FIFO or socket file(s) such as {} (the guest has its own /dev)",
+            tree.skipped().len(),
+            first.display()
+        );
+    }
     let kernel = kernel::locate(args.kernel.as_deref())?;
     let qemu_program = qemu::qemu_program()?;
     let accel = accel::choose(args.accel_choice(), HostFacts::probe());
@@ -179,7 +213,8 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     // argv[0] is BINARY as typed, then ARGS.
     let argv = args.command.clone();
     let spec = Initrd {
-        binary_path: binary.canonical.clone(),
+        tree,
+        exe,
         argv,
         envp,
         stdin,
@@ -191,15 +226,12 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     let initrd_path = tmp.path().join("initrd.cpio");
     let initrd_file =
         std::fs::File::create(&initrd_path).with_context(|| initrd_path.display().to_string())?;
-    let initrd_len = spec
-        .write(
-            BufWriter::new(initrd_file),
-            &mut binary.file,
-            binary.size,
-            binary.perm,
-            binary.mtime,
-        )
-        .and_then(|w| w.into_inner().map_err(|e| e.into_error().into()))
+    let initrd_file = spec
+        .write(BufWriter::new(initrd_file))
+        .context("writing the initrd")?;
+    let initrd_len = initrd_file
+        .into_inner()
+        .map_err(|e| anyhow::Error::from(e.into_error()))
         .and_then(|f| Ok(f.metadata()?.len()))
         .with_context(|| format!("writing the initrd {}", initrd_path.display()))?;
     qemu::check_mem(args.mem, initrd_len)?;
@@ -218,9 +250,10 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     let argv = qemu::command_line(&config)?;
     if args.verbose {
         eprintln!(
-            "elfin: accel {} ({:?}); initrd {initrd_len} bytes",
+            "elfin: accel {} ({:?}); initrd {initrd_len} bytes, {} guest paths",
             accel.name(),
-            args.accel_choice()
+            args.accel_choice(),
+            spec.tree.len()
         );
         eprintln!("elfin: {}", qemu::shell_quote(&argv));
     }

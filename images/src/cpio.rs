@@ -2,8 +2,14 @@
 //!
 //! [`CpioWriter`] streams entries into any [`Write`]: directories ([`CpioWriter::dir`]), regular
 //! files from memory ([`CpioWriter::file`]) or from a reader of known size
-//! ([`CpioWriter::file_from_reader`]), then [`CpioWriter::finish`] appends the `TRAILER!!!`
-//! entry and pads the archive to a 512-byte block.
+//! ([`CpioWriter::file_from_reader`]), and members with every field chosen by the caller
+//! ([`CpioWriter::member`]: symlinks, hard links, a directory's link count), then
+//! [`CpioWriter::finish`] appends the `TRAILER!!!` entry and pads the archive to a 512-byte
+//! block.
+//!
+//! Symlinks are `S_IFLNK` members whose data is the target. Hard links are members sharing one
+//! `c_ino` with `c_nlink` > 1; `initrd.rs` stores the full data in each of them (see
+//! docs/boot-protocol.md). uid and gid are always 0.
 //!
 //! Format rules (see the kernel's `Documentation/driver-api/early-userspace/buffer-format.rst`):
 //! a 110-byte ASCII header (`070701` + 13 fields of 8 upper-case hex digits: ino, mode, uid, gid,
@@ -19,12 +25,30 @@ use std::io::{self, Read, Write};
 pub const S_IFDIR: u32 = 0o040_000;
 /// `S_IFREG`: regular file bit of `mode`.
 pub const S_IFREG: u32 = 0o100_000;
+/// `S_IFLNK`: symbolic link bit of `mode`.
+pub const S_IFLNK: u32 = 0o120_000;
+/// `S_IFMT`: the file type bits of `mode`.
+#[cfg(test)]
+pub const S_IFMT: u32 = 0o170_000;
 /// Name of the last entry of every archive.
 pub const TRAILER: &str = "TRAILER!!!";
 /// Length of a newc header.
 pub const HEADER_LEN: usize = 110;
 /// Magic of the newc format (without CRC).
 pub const MAGIC: &[u8; 6] = b"070701";
+
+/// The header fields of one member chosen by the caller ([`CpioWriter::member`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Member {
+    /// File type and permission bits (`S_IFREG | 0o644`, ...).
+    pub mode: u32,
+    /// Inode number; `None`: a fresh one. Members sharing one are hard links.
+    pub ino: Option<u32>,
+    /// Link count (`c_nlink`).
+    pub nlink: u32,
+    /// Modification time, seconds since the epoch.
+    pub mtime: u32,
+}
 
 /// Streams a newc archive into `W`.
 #[derive(Debug)]
@@ -48,8 +72,53 @@ impl<W: Write> CpioWriter<W> {
 
     /// Adds a directory entry; `perm` holds the permission bits (e.g. `0o755`).
     pub fn dir(&mut self, name: &[u8], perm: u32) -> io::Result<()> {
+        let m = Member {
+            mode: S_IFDIR | (perm & 0o7777),
+            ino: None,
+            nlink: 2,
+            mtime: 0,
+        };
+        self.member(name, m, 0, &mut io::empty())
+    }
+
+    /// A fresh inode number, for members that share one (hard links).
+    pub fn new_ino(&mut self) -> u32 {
+        let ino = self.next_ino;
+        self.next_ino = self.next_ino.wrapping_add(1).max(1);
+        ino
+    }
+
+    /// Adds a member with the header fields of `m` whose `size` bytes of data come from
+    /// `reader` (a symlink's data is its target). Fails, leaving the archive unusable, if
+    /// `reader` yields fewer than `size` bytes; reads no more than `size`.
+    pub fn member(
+        &mut self,
+        name: &[u8],
+        m: Member,
+        size: u64,
+        reader: &mut dyn Read,
+    ) -> io::Result<()> {
         check_name(name)?;
-        self.header(name, S_IFDIR | (perm & 0o7777), 2, 0, 0)
+        let size32 = u32::try_from(size).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "file too large for a cpio archive (4 GiB limit)",
+            )
+        })?;
+        let ino = match m.ino {
+            Some(ino) => ino,
+            None => self.new_ino(),
+        };
+        self.header(name, ino, m.mode, m.nlink, m.mtime, size32)?;
+        let copied = io::copy(&mut reader.take(size), &mut self.out)?;
+        if copied != size {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("file changed while being archived: read {copied} of {size} bytes"),
+            ));
+        }
+        self.offset += size;
+        self.pad()
     }
 
     /// Adds a regular file whose contents are in memory.
@@ -69,28 +138,18 @@ impl<W: Write> CpioWriter<W> {
         size: u64,
         reader: &mut dyn Read,
     ) -> io::Result<()> {
-        check_name(name)?;
-        let size32 = u32::try_from(size).map_err(|_| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "file too large for a cpio archive (4 GiB limit)",
-            )
-        })?;
-        self.header(name, S_IFREG | (perm & 0o7777), 1, mtime, size32)?;
-        let copied = io::copy(&mut reader.take(size), &mut self.out)?;
-        if copied != size {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!("file changed while being archived: read {copied} of {size} bytes"),
-            ));
-        }
-        self.offset += size;
-        self.pad()
+        let m = Member {
+            mode: S_IFREG | (perm & 0o7777),
+            ino: None,
+            nlink: 1,
+            mtime,
+        };
+        self.member(name, m, size, reader)
     }
 
     /// Writes the trailer, pads the archive to a multiple of 512 bytes and returns the output.
     pub fn finish(mut self) -> io::Result<W> {
-        self.header(TRAILER.as_bytes(), 0, 1, 0, 0)?;
+        self.header(TRAILER.as_bytes(), 0, 0, 1, 0, 0)?;
         let rem = (self.offset % 512) as usize;
         if rem != 0 {
             self.write_all(&[0; 512][..512 - rem])?;
@@ -103,17 +162,12 @@ impl<W: Write> CpioWriter<W> {
     fn header(
         &mut self,
         name: &[u8],
+        ino: u32,
         mode: u32,
         nlink: u32,
         mtime: u32,
         filesize: u32,
     ) -> io::Result<()> {
-        let ino = if name == TRAILER.as_bytes() {
-            0
-        } else {
-            self.next_ino
-        };
-        self.next_ino = self.next_ino.wrapping_add(1);
         let namesize = u32::try_from(name.len() + 1)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "cpio entry name too long"))?;
         let fields = [
@@ -379,6 +433,41 @@ mod tests {
             );
             assert!(w.dir(name, 0o755).is_err());
         }
+    }
+
+    #[test]
+    fn members_with_chosen_fields() {
+        let mut shared = 0;
+        let a = build(|w| {
+            shared = w.new_ino();
+            let link = Member {
+                mode: S_IFREG | 0o644,
+                ino: Some(shared),
+                nlink: 2,
+                mtime: 5,
+            };
+            w.member(b"a", link, 2, &mut &b"hi"[..])?;
+            w.member(b"b", link, 2, &mut &b"hi"[..])?;
+            let sym = Member {
+                mode: S_IFLNK | 0o777,
+                ino: None,
+                nlink: 1,
+                mtime: 6,
+            };
+            w.member(b"c", sym, 1, &mut &b"a"[..])?;
+            w.dir(b"d", 0o700)
+        });
+        let e = parse(&a).unwrap();
+        assert_eq!(
+            (e[0].ino, e[1].ino, e[0].nlink, e[1].nlink),
+            (shared, shared, 2, 2)
+        );
+        assert_eq!(
+            (e[2].mode, e[2].mtime, &e[2].data[..]),
+            (S_IFLNK | 0o777, 6, &b"a"[..])
+        );
+        assert!(e[2].ino != shared && e[3].ino != shared && e[2].ino != e[3].ino);
+        assert_eq!(e[3].mode, S_IFDIR | 0o700);
     }
 
     #[test]

@@ -297,3 +297,188 @@ fn verbose_shows_command_line_time_and_qemu_messages() {
     );
     assert!(err.contains("qemu message"), "{err}");
 }
+
+/// One archive member: (name, mode, ino, nlink, data).
+type Member = (String, u32, u32, u32, Vec<u8>);
+
+/// The members of a newc archive, trailer excluded.
+fn cpio_members(archive: &[u8]) -> Vec<Member> {
+    let field = |h: &[u8], i: usize| {
+        u32::from_str_radix(std::str::from_utf8(&h[6 + 8 * i..14 + 8 * i]).unwrap(), 16).unwrap()
+    };
+    let align = |x: usize| (x + 3) & !3;
+    let mut out = Vec::new();
+    let mut pos = 0;
+    loop {
+        let h = &archive[pos..pos + 110];
+        assert_eq!(&h[..6], b"070701");
+        let (namesize, filesize) = (field(h, 11) as usize, field(h, 6) as usize);
+        let name =
+            String::from_utf8_lossy(&archive[pos + 110..pos + 110 + namesize - 1]).into_owned();
+        let data_start = align(pos + 110 + namesize);
+        let data = archive[data_start..data_start + filesize].to_vec();
+        pos = align(data_start + filesize);
+        if name == "TRAILER!!!" {
+            return out;
+        }
+        out.push((name, field(h, 1), field(h, 0), field(h, 4), data));
+    }
+}
+
+fn initrd_of(s: &Scratch, args: &[&str]) -> (i32, String, Vec<Member>) {
+    let qemu = fake_qemu(&s.0, Some(0), 1);
+    let mut all = vec!["run", "--kernel", ELFIN];
+    all.extend_from_slice(args);
+    let (code, _, err) = run(elfin(&all).env("ELFIN_QEMU", &qemu));
+    let members = std::fs::read(s.path("initrd.copy"))
+        .map(|a| cpio_members(&a))
+        .unwrap_or_default();
+    (code, err, members)
+}
+
+#[test]
+fn root_and_add_fill_the_guest_tree() {
+    let s = Scratch::new("root");
+    let root = s.path("rootfs");
+    std::fs::create_dir_all(root.join("usr/bin")).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("usr/bin/app"), b"\x7fELF app in the root").unwrap();
+    std::fs::set_permissions(
+        root.join("usr/bin/app"),
+        std::fs::Permissions::from_mode(0o750),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("usr/bin", root.join("bin")).unwrap();
+    std::fs::write(root.join("etc/a"), b"linked").unwrap();
+    std::fs::hard_link(root.join("etc/a"), root.join("etc/b")).unwrap();
+    let extra = s.path("motd");
+    std::fs::write(&extra, b"hello\n").unwrap();
+    let add = format!("{}:/etc/motd", extra.display());
+    let (code, err, m) = initrd_of(
+        &s,
+        &[
+            "--root",
+            root.to_str().unwrap(),
+            "--add",
+            &add,
+            "/bin/app",
+            "x",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let get = |n: &str| {
+        m.iter()
+            .find(|e| e.0 == n)
+            .unwrap_or_else(|| panic!("no {n}: {m:?}"))
+            .clone()
+    };
+    assert_eq!(
+        get(".elfin/exe").4,
+        b"/usr/bin/app",
+        "BINARY found in the root, through its symlink"
+    );
+    assert_eq!(get(".elfin/argv").4, b"/bin/app\0x\0");
+    assert_eq!(get("usr/bin/app").1, 0o100750);
+    assert_eq!(get("bin").1, 0o120777);
+    assert_eq!(get("bin").4, b"usr/bin");
+    let (a, b) = (get("etc/a"), get("etc/b"));
+    assert_eq!(
+        (a.2 == b.2, a.3, b.3),
+        (true, 2, 2),
+        "hard links share an inode"
+    );
+    assert_eq!(get("etc/motd").4, b"hello\n");
+    // Nothing else: the host's BINARY was not needed.
+    let names: Vec<&str> = m
+        .iter()
+        .map(|e| e.0.as_str())
+        .filter(|n| !n.starts_with(".elfin"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "bin",
+            "etc",
+            "etc/a",
+            "etc/b",
+            "etc/motd",
+            "usr",
+            "usr/bin",
+            "usr/bin/app"
+        ]
+    );
+}
+
+#[test]
+fn host_binary_joins_the_root_at_its_canonical_path() {
+    let s = Scratch::new("root-host-bin");
+    let root = s.path("rootfs");
+    std::fs::create_dir_all(root.join("data")).unwrap();
+    std::fs::write(root.join("data/f"), b"f").unwrap();
+    let app = s.path("app");
+    std::fs::write(&app, b"\x7fELF host app").unwrap();
+    let (code, err, m) = initrd_of(
+        &s,
+        &["--root", root.to_str().unwrap(), app.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let canonical = std::fs::canonicalize(&app).unwrap();
+    let exe = m.iter().find(|e| e.0 == ".elfin/exe").unwrap();
+    assert_eq!(exe.4, canonical.to_str().unwrap().as_bytes());
+    let rel = &canonical.to_str().unwrap()[1..];
+    assert!(
+        m.iter().any(|e| e.0 == rel && e.4 == b"\x7fELF host app"),
+        "{m:?}"
+    );
+    assert!(m.iter().any(|e| e.0 == "data/f"));
+}
+
+#[test]
+fn bad_root_and_add_exit_125() {
+    let s = Scratch::new("bad-root");
+    let missing = s.path("missing");
+    let file = s.path("file");
+    std::fs::write(&file, b"x").unwrap();
+    let cases: Vec<(Vec<String>, String)> = vec![
+        (
+            vec!["--root".into(), missing.display().to_string()],
+            format!(
+                "elfin: --root {}: No such file or directory\n",
+                missing.display()
+            ),
+        ),
+        (
+            vec!["--root".into(), file.display().to_string()],
+            format!("elfin: --root {}: Not a directory\n", file.display()),
+        ),
+        (
+            vec!["--add".into(), format!("{}:etc/x", file.display())],
+            format!(
+                "elfin: --add {}:etc/x: GUEST `etc/x` is not an absolute path (expected HOST[:GUEST], e.g. ./data:/srv/data)\n",
+                file.display()
+            ),
+        ),
+        (
+            vec!["--add".into(), missing.display().to_string()],
+            format!(
+                "elfin: --add {}: No such file or directory\n",
+                missing.display()
+            ),
+        ),
+        (
+            vec!["--add".into(), format!("{}:/.elfin/exe", file.display())],
+            format!(
+                "elfin: {}: the guest path /.elfin/exe is reserved for elfin's own files\n",
+                file.display()
+            ),
+        ),
+    ];
+    for (args, expected) in cases {
+        let mut all: Vec<&str> = vec!["run"];
+        all.extend(args.iter().map(String::as_str));
+        all.push(ELFIN);
+        let (code, _, err) = run(&mut elfin(&all));
+        assert_eq!(code, 125, "{args:?}");
+        assert_eq!(err, expected, "{args:?}");
+    }
+}
