@@ -3,7 +3,13 @@
 //! here is a global.
 
 use crate::fd::FdTable;
+use crate::futex::FutexTable;
 use crate::signal::SignalState;
+use crate::thread::ThreadState;
+use crate::vfs::inode::ZeroClock;
+use crate::vfs::{Inode, Vfs};
+use alloc::sync::Arc;
+use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use elfin_abi::Errno;
 use linux_raw_sys::general as g;
@@ -53,6 +59,25 @@ pub struct Creds {
     pub egid: u32,
 }
 
+/// The filesystem view of a process (Linux's `fs_struct`): the tree, its root and working
+/// directory.
+#[derive(Debug, Clone)]
+pub struct FsContext {
+    /// The filesystem tree.
+    pub vfs: Arc<Vfs>,
+    /// Root directory (`/`).
+    pub root: Arc<Inode>,
+    /// Working directory.
+    pub cwd: Arc<Inode>,
+}
+
+impl FsContext {
+    /// Root and working directory at the root of `vfs`.
+    pub fn new(vfs: Arc<Vfs>) -> Self {
+        FsContext { root: vfs.root.clone(), cwd: vfs.root.clone(), vfs }
+    }
+}
+
 /// A process.
 #[derive(Debug)]
 pub struct Process {
@@ -60,47 +85,80 @@ pub struct Process {
     pub pid: i32,
     /// Parent's id (0: none, like init).
     pub ppid: i32,
-    /// The one thread's id.
+    /// The thread making the current syscall (the kernel sets it before each dispatch).
     pub tid: i32,
+    /// The threads, by tid.
+    pub threads: BTreeMap<i32, ThreadState>,
+    /// Futex wait queues.
+    pub futex: FutexTable,
+    /// The next thread id to hand out.
+    pub next_tid: i32,
     /// Credentials (root, as a unikernel app is the only user of its VM).
     pub creds: Creds,
     /// Resource limits.
     pub rlimits: [Rlimit; RLIM_NLIMITS],
     /// File mode creation mask.
     pub umask: u32,
-    /// Working directory (absolute).
-    pub cwd: Vec<u8>,
+    /// Root, working directory and the filesystem tree.
+    pub fs: FsContext,
     /// Path of the executable (for /proc/self/exe).
     pub exe: Vec<u8>,
+    /// argv as `/proc/self/cmdline` shows it (each argument NUL-terminated).
+    pub cmdline: Vec<u8>,
+    /// The initial environment as `/proc/self/environ` shows it.
+    pub environ: Vec<u8>,
     /// Descriptors.
     pub fds: FdTable,
-    /// Signal actions, mask, altstack.
+    /// Signal actions.
     pub signals: SignalState,
-    /// `set_tid_address` pointer (cleared and woken at thread exit).
-    pub clear_child_tid: u64,
-    /// `set_robust_list` head and length.
-    pub robust_list: (u64, u64),
-    /// `rseq` registration: (address, length, signature).
-    pub rseq: Option<(u64, u32, u32)>,
 }
 
 impl Process {
-    /// The first process of the VM, running `exe`.
+    /// The first process of the VM, running `exe`, with a fresh filesystem tree (for tests;
+    /// the kernel uses [`Process::with_vfs`]).
     pub fn new(exe: Vec<u8>) -> Self {
+        let vfs = match Vfs::new(Arc::new(ZeroClock), 64 << 20) {
+            Ok(v) => v,
+            Err(e) => panic!("cannot build an empty filesystem tree: {e:?}"),
+        };
+        Self::with_vfs(exe, vfs)
+    }
+
+    /// The first process of the VM, running `exe`, on the filesystem tree `vfs`.
+    pub fn with_vfs(exe: Vec<u8>, vfs: Arc<Vfs>) -> Self {
         Process {
             pid: 1,
             ppid: 0,
             tid: 1,
+            threads: BTreeMap::from([(1, ThreadState::new(1, 0))]),
+            futex: FutexTable::default(),
+            next_tid: 2,
             creds: Creds::default(),
             rlimits: default_rlimits(),
             umask: 0o022,
-            cwd: b"/".to_vec(),
+            fs: FsContext::new(vfs),
             exe,
+            cmdline: Vec::new(),
+            environ: Vec::new(),
             fds: FdTable::new(),
             signals: SignalState::default(),
-            clear_child_tid: 0,
-            robust_list: (0, 0),
-            rseq: None,
+        }
+    }
+
+    /// The thread making the current syscall.
+    pub fn thread(&self) -> &ThreadState {
+        match self.threads.get(&self.tid) {
+            Some(t) => t,
+            None => panic!("syscall from unknown thread {}", self.tid),
+        }
+    }
+
+    /// The thread making the current syscall, to change.
+    pub fn thread_mut(&mut self) -> &mut ThreadState {
+        let tid = self.tid;
+        match self.threads.get_mut(&tid) {
+            Some(t) => t,
+            None => panic!("syscall from unknown thread {tid}"),
         }
     }
 

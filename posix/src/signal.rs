@@ -35,23 +35,16 @@ pub struct AltStack {
     pub size: u64,
 }
 
-/// Signal state of a process (actions) and of its one thread (mask, altstack).
+/// Signal actions of a process (each thread's mask and alternate stack are in
+/// [`crate::thread::ThreadState`]).
 #[derive(Debug, Clone)]
 pub struct SignalState {
     actions: [SigAction; NSIG],
-    /// Blocked signals (bit n-1 for signal n).
-    pub mask: u64,
-    /// The alternate stack.
-    pub altstack: AltStack,
 }
 
 impl Default for SignalState {
     fn default() -> Self {
-        SignalState {
-            actions: [SigAction::default(); NSIG],
-            mask: 0,
-            altstack: AltStack { sp: 0, flags: linux_raw_sys::general::SS_DISABLE as i32, size: 0 },
-        }
+        SignalState { actions: [SigAction::default(); NSIG] }
     }
 }
 
@@ -78,18 +71,18 @@ impl SignalState {
         Ok(())
     }
 
-    /// Apply `rt_sigprocmask`'s `how` with `set`; returns the old mask.
-    pub fn change_mask(&mut self, how: u32, set: u64) -> Result<u64, Errno> {
-        use linux_raw_sys::general::{SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK};
-        let old = self.mask;
-        self.mask = match how {
-            SIG_BLOCK => old | set,
-            SIG_UNBLOCK => old & !set,
-            SIG_SETMASK => set,
-            _ => return Err(Errno::EINVAL),
-        } & !UNBLOCKABLE;
-        Ok(old)
-    }
+}
+
+/// The mask `rt_sigprocmask`'s `how` makes of `old` with `set` (SIGKILL and SIGSTOP never
+/// blocked).
+pub fn change_mask(old: u64, how: u32, set: u64) -> Result<u64, Errno> {
+    use linux_raw_sys::general::{SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK};
+    Ok(match how {
+        SIG_BLOCK => old | set,
+        SIG_UNBLOCK => old & !set,
+        SIG_SETMASK => set,
+        _ => return Err(Errno::EINVAL),
+    } & !UNBLOCKABLE)
 }
 
 #[cfg(test)]
@@ -109,12 +102,10 @@ mod tests {
 
     #[test]
     fn mask_operations() {
-        let mut s = SignalState::default();
-        assert_eq!(s.change_mask(linux_raw_sys::general::SIG_BLOCK, 0b110), Ok(0));
-        assert_eq!(s.change_mask(linux_raw_sys::general::SIG_UNBLOCK, 0b010), Ok(0b110));
-        assert_eq!(s.mask, 0b100);
-        assert_eq!(s.change_mask(linux_raw_sys::general::SIG_SETMASK, u64::MAX), Ok(0b100));
-        assert_eq!(s.mask, !UNBLOCKABLE);
-        assert_eq!(s.change_mask(7, 0), Err(Errno::EINVAL));
+        use linux_raw_sys::general::{SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK};
+        assert_eq!(change_mask(0, SIG_BLOCK, 0b110), Ok(0b110));
+        assert_eq!(change_mask(0b110, SIG_UNBLOCK, 0b010), Ok(0b100));
+        assert_eq!(change_mask(0b100, SIG_SETMASK, u64::MAX), Ok(!UNBLOCKABLE));
+        assert_eq!(change_mask(0, 7, 0), Err(Errno::EINVAL));
     }
 }

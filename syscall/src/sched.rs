@@ -12,7 +12,7 @@ pub fn sched_yield(_: &mut Ctx, _: &Args) -> SysResult {
 /// number of bytes written (the size of the kernel's cpumask: one `long`).
 pub fn sched_getaffinity(c: &mut Ctx, a: &Args) -> SysResult {
     let pid = a.int(0);
-    if pid != 0 && pid != c.p.pid && pid != c.p.tid {
+    if pid != 0 && pid != c.p.pid && !c.p.threads.contains_key(&pid) {
         return Err(Errno::ESRCH);
     }
     let len = a.usize(1);

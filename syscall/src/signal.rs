@@ -58,10 +58,10 @@ pub fn rt_sigprocmask(c: &mut Ctx, a: &Args) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let (setp, oldp) = (a.ptr::<u64>(1), a.ptr::<u64>(2));
-    let old = c.p.signals.mask;
+    let old = c.p.thread().sigmask;
     if !setp.is_null() {
         let set = setp.read(c.k.mem())?;
-        c.p.signals.change_mask(a.uint(0), set)?;
+        c.p.thread_mut().sigmask = elfin_posix::signal::change_mask(old, a.uint(0), set)?;
     }
     oldp.write_opt(c.k.mem(), &old)?;
     Ok(0)
@@ -70,7 +70,7 @@ pub fn rt_sigprocmask(c: &mut Ctx, a: &Args) -> SysResult {
 /// sigaltstack(2).
 pub fn sigaltstack(c: &mut Ctx, a: &Args) -> SysResult {
     let (ssp, ossp) = (a.ptr::<StackT>(0), a.ptr::<StackT>(1));
-    let old = c.p.signals.altstack;
+    let old = c.p.thread().altstack;
     if !ssp.is_null() {
         let ss = ssp.read(c.k.mem())?;
         let sp = field!(ss, sigaltstack, ss_sp, u64);
@@ -80,7 +80,7 @@ pub fn sigaltstack(c: &mut Ctx, a: &Args) -> SysResult {
         if mode != SS_DISABLE as i32 && mode != SS_ONSTACK as i32 && mode != 0 {
             return Err(Errno::EINVAL);
         }
-        c.p.signals.altstack = if mode == SS_DISABLE as i32 {
+        c.p.thread_mut().altstack = if mode == SS_DISABLE as i32 {
             AltStack { sp: 0, flags: SS_DISABLE as i32, size: 0 }
         } else {
             if size < MINSIGSTKSZ {

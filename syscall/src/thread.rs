@@ -13,7 +13,7 @@ const RSEQ_CPU_ID_UNINITIALIZED: u32 = u32::MAX;
 
 /// set_tid_address(2): remember the pointer; returns the caller's tid.
 pub fn set_tid_address(c: &mut Ctx, a: &Args) -> SysResult {
-    c.p.clear_child_tid = a.raw(0);
+    c.p.thread_mut().clear_child_tid = a.raw(0);
     Ok(c.p.tid as usize)
 }
 
@@ -22,7 +22,7 @@ pub fn set_robust_list(c: &mut Ctx, a: &Args) -> SysResult {
     if a.usize(1) != ROBUST_LIST_HEAD_SIZE {
         return Err(Errno::EINVAL);
     }
-    c.p.robust_list = (a.raw(0), a.raw(1));
+    c.p.thread_mut().robust_list = (a.raw(0), a.raw(1));
     Ok(0)
 }
 
@@ -33,7 +33,7 @@ pub fn rseq(c: &mut Ctx, a: &Args) -> SysResult {
         return Err(Errno::EINVAL);
     }
     if flags & RSEQ_FLAG_UNREGISTER != 0 {
-        let Some((cur, cur_len, cur_sig)) = c.p.rseq else { return Err(Errno::EINVAL) };
+        let Some((cur, cur_len, cur_sig)) = c.p.thread().rseq else { return Err(Errno::EINVAL) };
         if cur != addr || cur_len != len {
             return Err(Errno::EINVAL);
         }
@@ -41,10 +41,10 @@ pub fn rseq(c: &mut Ctx, a: &Args) -> SysResult {
             return Err(Errno::EPERM);
         }
         a.ptr::<u32>(0).offset(1)?.write(c.k.mem(), &RSEQ_CPU_ID_UNINITIALIZED)?;
-        c.p.rseq = None;
+        c.p.thread_mut().rseq = None;
         return Ok(0);
     }
-    if let Some((cur, cur_len, cur_sig)) = c.p.rseq {
+    if let Some((cur, cur_len, cur_sig)) = c.p.thread().rseq {
         if cur != addr || cur_len != len {
             return Err(Errno::EINVAL);
         }
@@ -55,6 +55,6 @@ pub fn rseq(c: &mut Ctx, a: &Args) -> SysResult {
     }
     // cpu_id_start and cpu_id: CPU 0.
     a.ptr::<u64>(0).write(c.k.mem(), &0)?;
-    c.p.rseq = Some((addr, len, sig));
+    c.p.thread_mut().rseq = Some((addr, len, sig));
     Ok(0)
 }
