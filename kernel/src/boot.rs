@@ -1,6 +1,6 @@
 //! Boot: from the hal's entry to the application's first instruction.
 
-use crate::{console, exec, log, mm, services, time, trap};
+use crate::{console, exec, log, mm, sched, services, time, trap};
 use elfin_hal::{BootInfo, Hooks};
 use elfin_syscall::Dispatcher;
 
@@ -39,8 +39,8 @@ pub fn main(info: BootInfo) -> ! {
     console::probe_virtio();
     let probe_cycles = elfin_hal::cpu::rdtsc() - probe_start;
     let (khz, src) = time::init(info.entry_tsc, opts.tsc_khz);
-    if elfin_hal::apic::init(khz) {
-        elfin_hal::apic::oneshot_ns(trap::TICK_NS);
+    if !elfin_hal::apic::init(khz) {
+        log!("no local APIC: no preemption, sleeps poll the clock");
     }
     log!("cmdline {:?}; TSC {khz} kHz ({src:?})", info.cmdline);
     log!("console devices probed in {} us", time::cycles_to_us(probe_cycles));
@@ -60,6 +60,7 @@ pub fn main(info: BootInfo) -> ! {
     };
     log!("program loaded at {} us", time::monotonic_ns() / 1000);
     services::install(services::State { proc: launch.process, disp: Dispatcher::new(opts.strace) });
+    sched::init(1);
     let t = time::mark_app_start();
     log!("boot: {} us from PVH entry to the app's first instruction", time::cycles_to_us(t - info.entry_tsc));
     elfin_hal::syscall_entry::enter_user(launch.entry, launch.sp)

@@ -10,6 +10,7 @@ mod boot;
 mod console;
 mod exec;
 mod mm;
+mod sched;
 mod services;
 mod time;
 mod trap;

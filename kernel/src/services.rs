@@ -1,7 +1,7 @@
 //! The kernel services behind the syscall layer: the [`elfin_syscall::Kernel`] implementation
 //! over the hal, the syscall hook, and the end of the application.
 
-use crate::{console, mm, time};
+use crate::{console, mm, sched, time};
 use elfin_abi::{Errno, UserMemory};
 use elfin_hal::Regs;
 use elfin_posix::fd::Stream;
@@ -112,6 +112,18 @@ impl Kernel for Services {
     fn cpus(&self) -> usize {
         1
     }
+    fn spawn_thread(&mut self, tid: i32, stack: u64, tls: Option<u64>) -> bool {
+        let mut regs = *SYSCALL_FRAME.lock();
+        regs.rax = 0;
+        if stack != 0 {
+            regs.rsp = stack;
+        }
+        let fs = tls.unwrap_or_else(elfin_hal::cpu::fs_base);
+        sched::spawn(tid, &regs, fs, elfin_hal::cpu::gs_base())
+    }
+    fn wake_thread(&mut self, tid: i32) {
+        sched::wake(tid);
+    }
     fn log(&mut self, args: core::fmt::Arguments) {
         console::log(args)
     }
@@ -120,15 +132,54 @@ impl Kernel for Services {
     }
 }
 
-/// The hal's syscall hook.
+/// The registers of the syscall being served (what a `clone` child starts from).
+static SYSCALL_FRAME: Mutex<Regs> = Mutex::new(Regs {
+    r15: 0, r14: 0, r13: 0, r12: 0, r11: 0, r10: 0, r9: 0, r8: 0, rbp: 0, rdi: 0, rsi: 0, rdx: 0,
+    rcx: 0, rbx: 0, rax: 0, vector: 0, error: 0, rip: 0, cs: 0, rflags: 0, rsp: 0, ss: 0,
+});
+
+/// The hal's syscall hook. Syscalls of all threads are served one at a time under the
+/// process lock; a call that blocks (it returns [`Errno::RESTART`] with the thread's wait set)
+/// releases the lock, blocks the thread in the scheduler, and runs again when woken. A thread
+/// that left the process (exit) is switched away for good.
 pub fn syscall(regs: &mut Regs) {
-    let mut g = STATE.lock();
-    let Some(st) = g.as_mut() else {
-        regs.rax = elfin_abi::to_syscall_return(Err(Errno::ENOSYS)) as u64;
-        return;
-    };
+    let nr = regs.rax;
     let args = [regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9];
-    regs.rax = st.disp.dispatch(&mut Services, &mut st.proc, regs.rax, args) as u64;
+    *SYSCALL_FRAME.lock() = *regs;
+    let tid = sched::current();
+    loop {
+        let mut g = STATE.lock();
+        let Some(st) = g.as_mut() else {
+            regs.rax = elfin_abi::to_syscall_return(Err(Errno::ENOSYS)) as u64;
+            return;
+        };
+        st.proc.tid = tid;
+        let r = st.disp.dispatch(&mut Services, &mut st.proc, nr, args);
+        let Some(t) = st.proc.threads.get_mut(&tid) else {
+            drop(g);
+            sched::exit_current();
+        };
+        if r == elfin_abi::to_syscall_return(Err(Errno::RESTART)) {
+            let deadline = t.wait.take().and_then(|w| w.deadline);
+            drop(g);
+            let wake = sched::block(deadline);
+            if let Some(st) = STATE.lock().as_mut() {
+                if let Some(t) = st.proc.threads.get_mut(&tid) {
+                    t.wake = Some(wake);
+                }
+            }
+            continue;
+        }
+        t.wake = None;
+        t.wait_deadline = None;
+        let yield_after = core::mem::take(&mut t.yield_after);
+        drop(g);
+        regs.rax = r as u64;
+        if yield_after {
+            sched::yield_now();
+        }
+        return;
+    }
 }
 
 /// End the application with `status` (0..=255): QEMU exits and the CLI returns it.

@@ -34,17 +34,14 @@ fn what(vector: u64, err: u64) -> &'static str {
     }
 }
 
-/// Period of the scheduler tick.
-pub const TICK_NS: u64 = 10_000_000;
-
-/// The hal's interrupt hook: acknowledge, and keep the tick going (the scheduler will use it
-/// for sleeping threads and preemption).
+/// The hal's interrupt hook: acknowledge; the timer drives the scheduler (sleepers,
+/// preemption).
 pub fn irq(regs: &mut Regs) {
     match regs.vector as u8 {
         elfin_hal::apic::SPURIOUS_VECTOR => {}
         elfin_hal::apic::TIMER_VECTOR => {
             elfin_hal::apic::eoi();
-            elfin_hal::apic::oneshot_ns(TICK_NS);
+            crate::sched::tick(regs);
         }
         _ => elfin_hal::apic::eoi(),
     }

@@ -38,6 +38,11 @@ pub struct ThreadState {
     pub wait: Option<WaitSpec>,
     /// Set by the kernel when a blocked syscall runs again: why.
     pub wake: Option<Wake>,
+    /// A blocked syscall's own deadline, kept across its runs (a relative sleep must not
+    /// restart from zero). Cleared by the kernel when the syscall completes.
+    pub wait_deadline: Option<u64>,
+    /// Set by `sched_yield`: the kernel lets other threads run after the syscall.
+    pub yield_after: bool,
 }
 
 impl ThreadState {
@@ -52,6 +57,8 @@ impl ThreadState {
             altstack: AltStack { sp: 0, flags: linux_raw_sys::general::SS_DISABLE as i32, size: 0 },
             wait: None,
             wake: None,
+            wait_deadline: None,
+            yield_after: false,
         }
     }
 }

@@ -17,9 +17,11 @@ pub mod strace;
 pub mod table;
 
 mod arch_prctl;
+mod clone;
 mod cwd;
 mod exit;
 mod fd;
+mod futex;
 mod ids;
 mod ioctl;
 mod mman;
@@ -96,6 +98,12 @@ pub trait Kernel {
     fn brk(&mut self, new: u64) -> u64;
     /// Number of CPUs.
     fn cpus(&self) -> usize;
+    /// Start thread `tid`: a copy of the calling thread's registers returning 0 from the
+    /// syscall, on stack `stack` (0: the caller's) with FS base `tls` (None: the caller's).
+    /// False when memory runs out.
+    fn spawn_thread(&mut self, tid: i32, stack: u64, tls: Option<u64>) -> bool;
+    /// Make blocked thread `tid` runnable (it runs its syscall again with `Wake::Woken`).
+    fn wake_thread(&mut self, tid: i32);
     /// Kernel log line (shown with `--verbose`).
     fn log(&mut self, args: core::fmt::Arguments);
     /// Trace output line (shown with `--strace`).

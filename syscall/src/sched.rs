@@ -3,8 +3,9 @@
 use crate::{Args, Ctx, SysResult};
 use elfin_abi::Errno;
 
-/// sched_yield(2): nothing else is runnable yet.
-pub fn sched_yield(_: &mut Ctx, _: &Args) -> SysResult {
+/// sched_yield(2): other runnable threads run before this one continues.
+pub fn sched_yield(c: &mut Ctx, _: &Args) -> SysResult {
+    c.p.thread_mut().yield_after = true;
     Ok(0)
 }
 

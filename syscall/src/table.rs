@@ -7,7 +7,7 @@
 
 use crate::strace::{Arg, Ret};
 use crate::{Args, Ctx, Kernel, Process, SysResult};
-use crate::{arch_prctl, cwd, exit, fd, ids, ioctl, mman, random, read_write, readlink, resource, sched, signal, stat, thread, time, uname};
+use crate::{arch_prctl, clone, cwd, exit, fd, futex, ids, ioctl, mman, random, read_write, readlink, resource, sched, signal, stat, thread, time, uname};
 use alloc::collections::BTreeSet;
 use elfin_abi::Errno;
 use linux_raw_sys::general::*;
@@ -83,8 +83,10 @@ table! {
     __NR_madvise => mman::madvise, [Hex, Uint, Int], Dec, Full;
     __NR_dup => fd::dup, [Fd], Dec, Full;
     __NR_dup2 => fd::dup2, [Fd, Fd], Dec, Full;
+    __NR_nanosleep => time::nanosleep, [Ptr, Ptr], Dec, Partial("no signals yet, so never EINTR");
     __NR_getpid => ids::getpid, [], Dec, Full;
-    __NR_exit => exit::exit, [Int], Dec, Partial("one thread: ends the process");
+    __NR_clone => clone::clone, [Hex, Ptr, Ptr, Ptr, Hex], Dec, Partial("threads only: new processes (fork, vfork) are ENOSYS");
+    __NR_exit => exit::exit, [Int], Dec, Partial("no robust-list processing at thread exit");
     __NR_uname => uname::uname, [Ptr], Dec, Full;
     __NR_fcntl => fd::fcntl, [Fd, Int, Hex], Dec, Partial("F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL; no locks");
     __NR_getcwd => cwd::getcwd, [Ptr, Uint], Dec, Full;
@@ -103,10 +105,12 @@ table! {
     __NR_setrlimit => resource::setrlimit, [Int, Ptr], Dec, Full;
     __NR_gettid => ids::gettid, [], Dec, Full;
     __NR_time => time::time, [Ptr], Dec, Full;
+    __NR_futex => futex::futex, [Ptr, Int, Int, Ptr, Ptr, Hex], Dec, Partial("no priority-inheritance operations (ENOSYS)");
     __NR_sched_getaffinity => sched::sched_getaffinity, [Int, Uint, Ptr], Dec, Full;
     __NR_set_tid_address => thread::set_tid_address, [Ptr], Dec, Full;
     __NR_clock_gettime => time::clock_gettime, [Int, Ptr], Dec, Partial("CPU-time clocks count time since the app started");
     __NR_clock_getres => time::clock_getres, [Int, Ptr], Dec, Full;
+    __NR_clock_nanosleep => time::clock_nanosleep, [Int, Hex, Ptr, Ptr], Dec, Partial("no signals yet, so never EINTR; CPU-time clocks EOPNOTSUPP");
     __NR_exit_group => exit::exit_group, [Int], Dec, Full;
     __NR_newfstatat => stat::newfstatat, [Fd, Str, Ptr, Hex], Dec, Partial("AT_EMPTY_PATH on console descriptors only");
     __NR_readlinkat => readlink::readlinkat, [Fd, Str, Ptr, Uint], Dec, Partial("/proc/self/exe only");
@@ -115,6 +119,7 @@ table! {
     __NR_prlimit64 => resource::prlimit64, [Int, Int, Ptr, Ptr], Dec, Full;
     __NR_getrandom => random::getrandom, [Ptr, Uint, Hex], Dec, Full;
     __NR_rseq => thread::rseq, [Ptr, Uint, Hex, Hex], Dec, Partial("registration only; no preemption, so no aborts to deliver");
+    __NR_clone3 => clone::clone3, [Ptr, Uint], Dec, Partial("threads only: new processes are ENOSYS");
 }
 
 const MAX_NR: usize = 512;
@@ -167,7 +172,8 @@ impl Dispatcher {
                 }
                 let mut ctx = Ctx { k, p };
                 let r = (e.handler)(&mut ctx, &args);
-                if self.strace {
+                // A blocked call is traced once, when it completes.
+                if self.strace && r != Err(Errno::RESTART) {
                     crate::strace::trace_call(ctx.k, e, &args, Some(r));
                 }
                 r

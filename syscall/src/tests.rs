@@ -102,6 +102,12 @@ impl Kernel for Fake {
     fn cpus(&self) -> usize {
         1
     }
+    fn spawn_thread(&mut self, _tid: i32, _stack: u64, _tls: Option<u64>) -> bool {
+        true
+    }
+    fn wake_thread(&mut self, tid: i32) {
+        self.logs.push(format!("wake {tid}"));
+    }
     fn log(&mut self, args: core::fmt::Arguments) {
         self.logs.push(args.to_string());
     }
@@ -288,4 +294,38 @@ fn mmap_of_a_console_is_enodev() {
     assert_eq!(call(&mut k, &mut p, __NR_mmap, [0, 4096, 3, MAP_PRIVATE as u64, 99, 0]), err(Errno::EBADF));
     assert_eq!(call(&mut k, &mut p, __NR_mmap, [0, 4096, 3, (MAP_PRIVATE | MAP_ANONYMOUS) as u64, u64::MAX, 1]), err(Errno::EINVAL));
     assert_eq!(call(&mut k, &mut p, __NR_mmap, [0, 4096, 3, (MAP_PRIVATE | MAP_ANONYMOUS) as u64, u64::MAX, 0]), 0x7000_0000);
+}
+
+#[test]
+fn clone_threads_and_futex_wait_wake() {
+    let (mut k, mut p) = (Fake::new(), process(false));
+    let flags = (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS
+        | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID) as u64;
+    assert_eq!(call(&mut k, &mut p, __NR_clone, [flags, BASE + 0x1000, BASE, BASE + 8, 0x1234, 0]), 2);
+    assert_eq!(k.peek(BASE, 4), 2i32.to_le_bytes());
+    assert_eq!(p.threads[&2].clear_child_tid, BASE + 8);
+    // fork-like and inconsistent flags
+    assert_eq!(call(&mut k, &mut p, __NR_clone, [17, 0, 0, 0, 0, 0]), err(Errno::ENOSYS));
+    assert_eq!(call(&mut k, &mut p, __NR_clone, [CLONE_THREAD as u64, 0, 0, 0, 0, 0]), err(Errno::EINVAL));
+    // thread 2 waits on a futex word holding 7
+    k.poke(BASE + 0x100, &7u32.to_le_bytes());
+    p.tid = 2;
+    assert_eq!(call(&mut k, &mut p, __NR_futex, [BASE + 0x100, 0, 8, 0, 0, 0]), err(Errno::EAGAIN));
+    let d = Dispatcher::new(false).dispatch(&mut k, &mut p, __NR_futex as u64, [BASE + 0x100, 0, 7, 0, 0, 0]);
+    assert_eq!(d, err(Errno::RESTART));
+    assert!(p.futex.is_waiting(2));
+    // thread 1 wakes it
+    p.tid = 1;
+    assert_eq!(call(&mut k, &mut p, __NR_futex, [BASE + 0x100, 1, 1, 0, 0, 0]), 1);
+    assert!(k.logs.contains(&"wake 2".to_string()));
+    // thread 2 runs its futex call again, woken
+    p.tid = 2;
+    p.thread_mut().wake = Some(elfin_posix::thread::Wake::Woken);
+    assert_eq!(call(&mut k, &mut p, __NR_futex, [BASE + 0x100, 0, 7, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_futex, [BASE + 0x101, 0, 7, 0, 0, 0]), err(Errno::EINVAL));
+    // thread 2 exits: its clear_child_tid word is zeroed
+    k.poke(BASE + 8, &2u32.to_le_bytes());
+    assert_eq!(call(&mut k, &mut p, __NR_exit, [0; 6]), 0);
+    assert!(!p.threads.contains_key(&2));
+    assert_eq!(k.peek(BASE + 8, 4), [0, 0, 0, 0]);
 }

@@ -72,3 +72,54 @@ pub fn time(c: &mut Ctx, a: &Args) -> SysResult {
     a.ptr::<i64>(0).write_opt(c.k.mem(), &secs)?;
     Ok(secs as usize)
 }
+
+/// Block until `deadline` (monotonic ns) through the restart protocol; `Ok(0)` once it passed.
+fn sleep_until(c: &mut Ctx, deadline: u64) -> SysResult {
+    if c.p.thread_mut().wake.take().is_some() || deadline <= c.k.now_ns(Clock::Monotonic) {
+        return Ok(0);
+    }
+    c.p.thread_mut().wait = Some(elfin_posix::thread::WaitSpec { deadline: Some(deadline) });
+    Err(Errno::RESTART)
+}
+
+/// nanosleep(2). (`rem` is written only when a signal interrupts the sleep: signal delivery
+/// comes with the signals issue.)
+pub fn nanosleep(c: &mut Ctx, a: &Args) -> SysResult {
+    if let Some(d) = c.p.thread().wait_deadline {
+        return sleep_until(c, d);
+    }
+    let dur = crate::futex::read_timespec(c, a.raw(0))?;
+    let deadline = c.k.now_ns(Clock::Monotonic).saturating_add(dur);
+    c.p.thread_mut().wait_deadline = Some(deadline);
+    sleep_until(c, deadline)
+}
+
+/// clock_nanosleep(2): relative or `TIMER_ABSTIME` sleeps on the wall or monotonic clocks.
+pub fn clock_nanosleep(c: &mut Ctx, a: &Args) -> SysResult {
+    use linux_raw_sys::general::{CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_TAI, TIMER_ABSTIME};
+    if let Some(d) = c.p.thread().wait_deadline {
+        return sleep_until(c, d);
+    }
+    let clock = a.int(0);
+    let flags = a.uint(1);
+    let realtime = match clock as u32 {
+        CLOCK_REALTIME | CLOCK_TAI => true,
+        CLOCK_MONOTONIC | CLOCK_BOOTTIME => false,
+        _ if clock < 0 || clock as u32 == linux_raw_sys::general::CLOCK_PROCESS_CPUTIME_ID => return Err(Errno::EOPNOTSUPP),
+        _ => return Err(Errno::EINVAL),
+    };
+    if flags & !TIMER_ABSTIME != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let t = crate::futex::read_timespec(c, a.raw(2))?;
+    let mono = c.k.now_ns(Clock::Monotonic);
+    let deadline = if flags & TIMER_ABSTIME == 0 {
+        mono.saturating_add(t)
+    } else if realtime {
+        mono.saturating_add(t.saturating_sub(c.k.now_ns(Clock::Realtime)))
+    } else {
+        t
+    };
+    c.p.thread_mut().wait_deadline = Some(deadline);
+    sleep_until(c, deadline)
+}

@@ -153,9 +153,23 @@ hal_switch:
 
     .global hal_thread_start
 hal_thread_start:
+    call {reap}
     jmp hal_trap_return
-    "#
+    "#,
+    reap = sym reap_extern,
 );
+
+/// A thread that exited, freed by the next thread to run (not on its own stack).
+static DEAD: spin::Mutex<Option<alloc::sync::Arc<ThreadCpu>>> = spin::Mutex::new(None);
+
+fn reap() {
+    let dead = DEAD.lock().take();
+    drop(dead);
+}
+
+extern "C" fn reap_extern() {
+    reap();
+}
 
 /// Top of the running thread's kernel stack.
 pub fn current_kstack_top() -> u64 {
@@ -183,4 +197,25 @@ pub fn switch(from: &ThreadCpu, to: &ThreadCpu) {
         crate::syscall_entry::HAL_SYSCALL_KSTACK_TOP = t.kstack_top;
         hal_switch(&raw mut f.rsp, t.rsp);
     }
+    reap();
+}
+
+/// End the running thread `dead` and switch to `to`; `dead`'s memory (its kernel stack
+/// included) is freed by the next thread that runs. Interrupts must be disabled; the caller
+/// holds no lock and keeps no other reference to `dead` that it expects to be dropped.
+pub fn exit_to(dead: alloc::sync::Arc<ThreadCpu>, to: &ThreadCpu) -> ! {
+    // SAFETY: as in `switch`; `dead` is running now, so its rsp slot is ours to write, and it
+    // stays allocated (in DEAD) until another thread has switched away from this stack.
+    unsafe {
+        let slot = &raw mut (*dead.0.get()).rsp;
+        let t = &*to.0.get();
+        restore_fpu(&t.xsave);
+        crate::cpu::set_fs_base(t.fs);
+        crate::cpu::set_gs_base(t.gs);
+        crate::syscall_entry::HAL_SYSCALL_KSTACK_TOP = t.kstack_top;
+        let old = DEAD.lock().replace(dead);
+        drop(old);
+        hal_switch(slot, t.rsp);
+    }
+    unreachable!("a dead thread was switched back in")
 }
