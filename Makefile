@@ -5,7 +5,7 @@ KERNEL := target/x86_64-unknown-none/release/elfin-kernel
 ELFIN := target/release/elfin
 CARGO ?= cargo
 
-.PHONY: setup build run test docs clean
+.PHONY: setup build apps run test docs clean
 
 ## setup: install the apt packages and the Rust target the build needs (idempotent)
 setup:
@@ -16,6 +16,11 @@ build: setup
 	$(CARGO) build --release -p elfin -p elfin-compat
 	$(CARGO) build --release -p elfin-kernel --target x86_64-unknown-none
 
+## apps: real applications for the guest, built by images/recipes/ (sqlite3: Debian's source, static)
+apps: setup
+	@test -x target/apps/sqlite3/sqlite3 || echo "== building sqlite3 from Debian's source package (once, about a minute)"
+	@bash images/recipes/sqlite3/build.sh >/dev/null
+
 ## run: boot Debian's unmodified busybox in Elfin, one applet per VM
 run: build
 	@set -f; for cmd in "echo Hello from busybox inside Elfin" "uname -sm" "seq 1 3" "printf %s-%d\n elfin 42" "expr 6 * 7" "basename /usr/share/doc/readme.txt .txt"; do \
@@ -25,7 +30,7 @@ run: build
 	done
 
 ## test: host unit tests, then the ABI suite (host Linux vs Elfin); ends with a summary line
-test: build
+test: build apps
 	@bash scripts/test.sh
 
 ## docs: regenerate docs/syscalls.md and docs/syscalls.json from the syscall table

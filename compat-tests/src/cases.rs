@@ -21,6 +21,8 @@ pub enum Variant {
     GlibcPie,
     /// Debian's static `/bin/busybox`
     Busybox,
+    /// Real applications built by `images/recipes/` (see `apps.rs`)
+    Apps,
 }
 
 impl Variant {
@@ -30,6 +32,7 @@ impl Variant {
             Variant::Glibc => "glibc",
             Variant::GlibcPie => "glibc-pie",
             Variant::Busybox => "busybox",
+            Variant::Apps => "apps",
         }
     }
 
@@ -57,6 +60,8 @@ pub enum Extra {
     CrashReportAddress(u64),
     /// Elfin's stderr must not be empty (a crash report of some form).
     CrashReport,
+    /// Stdout is compared as a set of lines (output in directory order; see `apps.rs`).
+    UnorderedLines,
 }
 
 /// How a case's program is found.
@@ -81,6 +86,8 @@ pub struct Case {
     /// The exit status the host must produce (guards against a broken oracle).
     pub host_status: i32,
     pub extras: Vec<Extra>,
+    /// A file tree: Elfin gets it as `--root`, the host runs in a copy (see `apps.rs`).
+    pub root: Option<crate::apps::RootTree>,
 }
 
 impl Case {
@@ -296,6 +303,7 @@ pub fn all_cases(c_dir: &Path, now_secs: u64) -> Result<Vec<Case>> {
                 stdin: s.stdin.clone(),
                 host_status: s.status,
                 extras: s.extras.to_vec(),
+                root: None,
             });
         }
     }
@@ -314,8 +322,10 @@ pub fn all_cases(c_dir: &Path, now_secs: u64) -> Result<Vec<Case>> {
             stdin,
             host_status: status,
             extras: Vec::new(),
+            root: None,
         });
     }
+    cases.extend(crate::apps::cases());
     let mut seen = BTreeSet::new();
     for c in &cases {
         if !seen.insert(c.id()) {

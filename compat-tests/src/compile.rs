@@ -24,7 +24,7 @@ pub fn compiler(variant: Variant) -> Option<(&'static str, &'static [&'static st
         Variant::Musl => Some(("musl-gcc", &["-static"])),
         Variant::Glibc => Some(("gcc", &["-static"])),
         Variant::GlibcPie => Some(("gcc", &["-static-pie", "-fPIE"])),
-        Variant::Busybox => None,
+        Variant::Busybox | Variant::Apps => None,
     }
 }
 

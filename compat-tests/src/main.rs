@@ -11,11 +11,13 @@
 //!     [--timeout SECS] [--skip-file PATH] [--elfin-arg ARG]... [--verbose]
 //! ```
 //!
-//! Modules: `cases` (the table), `compile` (building), `exec` (running a process),
+//! Modules: `cases` (the table), `apps` (cases with a file tree: busybox on `--root`, sqlite),
+//! `compile` (building), `exec` (running a process),
 //! `runner` (one case, host vs Elfin), `compare` (pure comparison), `skip` (the skip list).
 
 #![forbid(unsafe_code)]
 
+mod apps;
 mod cases;
 mod compare;
 mod compile;

@@ -67,13 +67,24 @@ pub fn run_case(case: &Case, cfg: &Config) -> Verdict {
 fn try_run_case(case: &Case, cfg: &Config) -> Result<Verdict> {
     let binary = case.binary(&cfg.build_dir);
     if !binary.exists() {
-        let hint = if case.variant == crate::cases::Variant::Busybox { " (run `make setup`)" } else { "" };
+        let hint = match case.variant {
+            crate::cases::Variant::Busybox => " (run `make setup`)",
+            crate::cases::Variant::Apps => " (run `make apps`)",
+            _ => "",
+        };
         return Ok(fail(format!("missing binary {}{hint}", binary.display()), String::new()));
     }
     let stdin = case.stdin_bytes(&cfg.inputs_dir)?;
-    let host = exec::run(host_command(case, &binary), stdin.clone(), cfg.host_timeout)?;
+    let staged = case.root.as_ref().map(|t| crate::apps::stage(t, &cfg.inputs_dir)).transpose()?;
+    let mut host_cmd = host_command(case, &binary);
+    let mut elfin_args = cfg.elfin_args.clone();
+    if let Some(s) = &staged {
+        host_cmd.current_dir(s.host_cwd());
+        elfin_args.extend(["--root".to_string(), s.guest_root().to_string_lossy().into_owned()]);
+    }
+    let host = exec::run(host_cmd, stdin.clone(), cfg.host_timeout)?;
     let mut elfin_cmd = Command::new(&cfg.elfin);
-    elfin_cmd.args(elfin_argv(case, &binary, &cfg.elfin_args));
+    elfin_cmd.args(elfin_argv(case, &binary, &elfin_args));
     let elfin = exec::run(elfin_cmd, stdin, cfg.elfin_timeout)?;
     Ok(judge(case, &host, &elfin))
 }
@@ -104,11 +115,17 @@ pub fn judge(case: &Case, host: &RunOutput, elfin: &RunOutput) -> Verdict {
         }
         Outcome::Exited(_) => {}
     }
-    if let Some(d) = compare::first_difference(&host.stdout, &elfin.stdout) {
+    let (host_out, elfin_out) = if case.extras.contains(&Extra::UnorderedLines) {
+        (crate::apps::sorted_lines(&host.stdout), crate::apps::sorted_lines(&elfin.stdout))
+    } else {
+        (host.stdout.clone(), elfin.stdout.clone())
+    };
+    if let Some(d) = compare::first_difference(&host_out, &elfin_out) {
         problems.push(d);
         details.push(format!(
-            "stdout diff (- host, + elfin):\n{}",
-            indent(&compare::render_diff(&host.stdout, &elfin.stdout, 2, 40))
+            "stdout diff (- host, + elfin{}):\n{}",
+            if host_out == host.stdout { "" } else { ", lines sorted" },
+            indent(&compare::render_diff(&host_out, &elfin_out, 2, 40))
         ));
     }
     let elfin_err = String::from_utf8_lossy(&elfin.stderr);
@@ -133,6 +150,7 @@ pub fn judge(case: &Case, host: &RunOutput, elfin: &RunOutput) -> Verdict {
                     problems.push("no crash report on elfin's stderr".to_string());
                 }
             }
+            Extra::UnorderedLines => {}
         }
     }
     if problems.is_empty() {
@@ -163,6 +181,7 @@ mod tests {
             stdin: Stdin::Empty,
             host_status: status,
             extras,
+            root: None,
         }
     }
 
@@ -237,6 +256,15 @@ mod tests {
         let c = case(0, vec![Extra::SameStderr]);
         assert_eq!(judge(&c, &out(0, "o\n", "e\n"), &out(0, "o\n", "e\n")), Verdict::Pass);
         assert_eq!(summary(judge(&c, &out(0, "o\n", "e\n"), &out(0, "o\n", "E\n"))), "stderr differs");
+    }
+
+    #[test]
+    fn unordered_lines_compare_as_sets() {
+        let c = case(0, vec![Extra::UnorderedLines]);
+        assert_eq!(judge(&c, &out(0, "a\nb\n", ""), &out(0, "b\na\n", "")), Verdict::Pass);
+        let s = summary(judge(&c, &out(0, "a\nb\n", ""), &out(0, "b\nc\n", "")));
+        assert_eq!(s, r#"stdout line 1: host "a" vs elfin "b""#);
+        assert!(summary(judge(&case(0, vec![]), &out(0, "a\nb\n", ""), &out(0, "b\na\n", ""))).starts_with("stdout"));
     }
 
     #[test]
