@@ -166,6 +166,9 @@ const ARGS_ENV: &[(&str, &str)] = &[
     ("PATH", "/usr/bin:/bin"),
 ];
 
+/// Environment of the procfs case (compared with /proc/self/environ).
+const PROCFS_ENV: &[(&str, &str)] = &[("COMPAT_PROC", "x=y"), ("PATH", "/usr/bin:/bin")];
+
 fn specs() -> Vec<Spec> {
     let long_arg = "L".repeat(1000);
     let many: Vec<String> = (0..100).map(|i| format!("arg{i}")).collect();
@@ -231,6 +234,7 @@ fn specs() -> Vec<Spec> {
         Spec { args: many, ..spec("args-100", "args") },
         Spec { ..spec("args-none", "args") },
         Spec { pie: true, ..spec("auxv", "auxv") },
+        Spec { args: args(&["one", "two words", ""]), env: PROCFS_ENV, ..spec("procfs", "procfs") },
     ]
 }
 
@@ -366,7 +370,7 @@ mod tests {
         let cases = all_cases(&c_dir(), 1_700_000_000).unwrap();
         let ids: Vec<String> = cases.iter().map(Case::id).collect();
         for id in ["musl/hello", "glibc/hello", "glibc-pie/hello", "musl/exit42", "glibc/fault-null-read",
-            "busybox/echo", "busybox/expr-false", "musl/mmap", "glibc/time"]
+            "busybox/echo", "busybox/expr-false", "musl/mmap", "glibc/time", "musl/files", "glibc/procfs"]
         {
             assert!(ids.iter().any(|i| i == id), "missing {id}");
         }

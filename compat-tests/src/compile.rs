@@ -1,9 +1,9 @@
 //! Building the C programs: `c/<name>.c` -> `target/compat/<variant>/<name>`.
 //!
 //! musl: `musl-gcc -static -O1`; glibc: `gcc -static -O1`; glibc-pie: `gcc -static-pie -O1`.
-//! A binary newer than its source and `check.h` is up to date and is not rebuilt. Output goes
-//! to a temporary file renamed into place, so an interrupted build never leaves a fresh-looking
-//! broken binary.
+//! A binary newer than its source and every header in `c/` (`check.h`, `fs.h`) is up to date
+//! and is not rebuilt. Output goes to a temporary file renamed into place, so an interrupted
+//! build never leaves a fresh-looking broken binary.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -61,6 +61,19 @@ pub fn up_to_date(output: &Path, inputs: &[&Path]) -> bool {
     inputs.iter().all(|i| mtime(i).is_some_and(|t| t <= out))
 }
 
+/// The headers (`*.h`) in `c_dir`: every program is rebuilt when one of them changes.
+fn headers(c_dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut v = Vec::new();
+    for entry in std::fs::read_dir(c_dir).with_context(|| format!("listing {}", c_dir.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "h") {
+            v.push(path);
+        }
+    }
+    v.sort();
+    Ok(v)
+}
+
 /// Builds every target that is out of date, `jobs` at a time. Fails up front, with the
 /// command to run, when a needed compiler is missing; fails with the compiler's message
 /// when a program does not compile.
@@ -74,7 +87,7 @@ pub fn build_all(c_dir: &Path, out_dir: &Path, targets: &[Target], jobs: usize) 
             bail!("`{cc}` is not installed (Debian package {pkg}): run `make setup`");
         }
     }
-    let header = c_dir.join("check.h");
+    let headers = headers(c_dir)?;
     let queue = Mutex::new(targets.iter());
     let stats = Mutex::new(BuildStats::default());
     let errors = Mutex::new(Vec::<String>::new());
@@ -83,7 +96,7 @@ pub fn build_all(c_dir: &Path, out_dir: &Path, targets: &[Target], jobs: usize) 
             s.spawn(|| {
                 loop {
                     let Some(t) = queue.lock().unwrap().next() else { break };
-                    match build_one(c_dir, out_dir, &header, t) {
+                    match build_one(c_dir, out_dir, &headers, t) {
                         Ok(true) => stats.lock().unwrap().built += 1,
                         Ok(false) => stats.lock().unwrap().up_to_date += 1,
                         Err(e) => errors.lock().unwrap().push(format!("{e:#}")),
@@ -100,12 +113,14 @@ pub fn build_all(c_dir: &Path, out_dir: &Path, targets: &[Target], jobs: usize) 
 }
 
 /// Builds one target if needed; `Ok(true)` when it compiled something.
-fn build_one(c_dir: &Path, out_dir: &Path, header: &Path, t: &Target) -> Result<bool> {
+fn build_one(c_dir: &Path, out_dir: &Path, headers: &[PathBuf], t: &Target) -> Result<bool> {
     let (cc, flags) = compiler(t.variant).ok_or_else(|| anyhow!("{} is not built from C", t.variant.name()))?;
     let src = c_dir.join(format!("{}.c", t.program));
     let dir = out_dir.join(t.variant.name());
     let out = dir.join(&t.program);
-    if up_to_date(&out, &[&src, header]) {
+    let mut inputs: Vec<&Path> = vec![&src];
+    inputs.extend(headers.iter().map(PathBuf::as_path));
+    if up_to_date(&out, &inputs) {
         return Ok(false);
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
