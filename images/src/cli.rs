@@ -21,6 +21,14 @@ use crate::kernel;
 use crate::qemu::{self, QemuConfig};
 use crate::tempdir::TempDir;
 
+/// `eprintln!` that ignores a failed write: a closed stderr (`elfin run ... 2>&1 | head -1`)
+/// must not turn into a panic (exit 101) or keep the exit status from being the app's.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(io::stderr(), $($arg)*);
+    }};
+}
+
 /// Exit status for every failure on the host side (as `env`, `timeout` and `docker run` do).
 pub const HOST_FAILURE: u8 = 125;
 /// Exit status after SIGINT/SIGTERM stopped the run.
@@ -167,7 +175,7 @@ pub fn main() -> ExitCode {
     match run(&args) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("elfin: {e:#}");
+            note!("elfin: {e:#}");
             ExitCode::from(HOST_FAILURE)
         }
     }
@@ -194,7 +202,7 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     }
     let exe = tree.place_program(&args.binary())?;
     if let Some(first) = tree.skipped().first() {
-        eprintln!(
+        note!(
             "elfin: warning: left out {} device, FIFO or socket file(s) such as {} (the guest has its own /dev)",
             tree.skipped().len(),
             first.display()
@@ -249,20 +257,20 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     };
     let argv = qemu::command_line(&config)?;
     if args.verbose {
-        eprintln!(
+        note!(
             "elfin: accel {} ({:?}); initrd {initrd_len} bytes, {} guest paths",
             accel.name(),
             args.accel_choice(),
             spec.tree.len()
         );
-        eprintln!("elfin: {}", qemu::shell_quote(&argv));
+        note!("elfin: {}", qemu::shell_quote(&argv));
     }
     if qemu::interrupted() {
         return Ok(INTERRUPTED);
     }
     let finished = qemu::run(&argv, stdin_is_terminal, &config)?;
     if args.verbose {
-        eprintln!(
+        note!(
             "elfin: QEMU exited ({}) after {:.3} s",
             finished.status,
             finished.wall.as_secs_f64()
@@ -270,7 +278,7 @@ pub fn run(args: &RunArgs) -> Result<u8> {
         io::stderr().write_all(&finished.stderr).ok();
     }
     if qemu::interrupted() {
-        eprintln!("elfin: interrupted");
+        note!("elfin: interrupted");
         return Ok(INTERRUPTED);
     }
     use std::os::unix::process::ExitStatusExt;

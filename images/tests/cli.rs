@@ -482,3 +482,18 @@ fn bad_root_and_add_exit_125() {
         assert_eq!(err, expected, "{args:?}");
     }
 }
+
+#[test]
+fn closed_stderr_is_not_a_crash() {
+    // `elfin run -v ... 2>&1 | head -1`: the reader of stderr goes away early.
+    let s = Scratch::new("closed-stderr");
+    let qemu = fake_qemu(&s.0, Some(7), 15);
+    let mut child = elfin(&["run", "-v", "--kernel", ELFIN, ELFIN])
+        .env("ELFIN_QEMU", &qemu)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    assert_eq!(child.wait().unwrap().code(), Some(7));
+}
