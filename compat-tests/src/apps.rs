@@ -67,6 +67,30 @@ fn busybox_tree_cases() -> Vec<(&'static str, Vec<&'static str>, Vec<Extra>)> {
             vec!["wc", "data/README.txt", "data/words.txt", "data/numbers.txt", "data/docs/odd.txt"],
             vec![],
         ),
+        // Link counts, sizes, modes, types and mtimes (seconds) as stat(2) gives them; no
+        // directory sizes or link counts, which depend on the host's filesystem.
+        (
+            "tree-stat",
+            vec![
+                "stat",
+                "-c",
+                "%n %h %s %a %F %Y",
+                "data/README.txt",
+                "data/docs/run.sh",
+                "data/link-to-readme",
+                "data/sub/words-link",
+                "data/numbers.txt.gz",
+                "archive.tar",
+            ],
+            vec![],
+        ),
+        ("tree-stat-dirs", vec!["stat", "-c", "%n %a %F %Y", "data", "data/sub", "data/sub/deep", "data/docs"], vec![]),
+        (
+            "tree-stat-follow",
+            vec!["stat", "-L", "-c", "%n %h %s %a %F %Y", "data/link-to-readme", "data/sub/words-link"],
+            vec![],
+        ),
+        ("tree-readlink", vec!["readlink", "data/sub/words-link"], vec![]),
         ("tree-sort", vec!["sort", "data/words.txt"], vec![]),
         ("tree-sort-keys", vec!["sort", "-t", " ", "-k2,2n", "-k1,1nr", "data/numbers.txt"], vec![]),
         (
