@@ -5,7 +5,7 @@ KERNEL := target/x86_64-unknown-none/release/elfin-kernel
 ELFIN := target/release/elfin
 CARGO ?= cargo
 
-.PHONY: setup build apps run test docs clean
+.PHONY: setup build apps run test docs clean bench bench-quick
 
 ## setup: install the apt packages and the Rust target the build needs (idempotent)
 setup:
@@ -32,6 +32,16 @@ run: build
 ## test: host unit tests, then the ABI suite (host Linux vs Elfin); ends with a summary line
 test: build apps
 	@bash scripts/test.sh
+
+## bench: Elfin vs a Linux guest (same QEMU) vs native; writes docs/bench/ (README.md, results.json, plot.svg)
+bench: build apps
+	$(CARGO) build --release -p elfin-bench
+	target/release/elfin-bench
+
+## bench-quick: a small version of every benchmark (under 2 minutes, no timing asserted), into a temp dir
+bench-quick: build
+	$(CARGO) build --release -p elfin-bench
+	@d=$$(mktemp -d); target/release/elfin-bench --quick --out "$$d"; s=$$?; rm -rf "$$d"; exit $$s
 
 ## docs: regenerate docs/syscalls.md and docs/syscalls.json from the syscall table
 docs: build

@@ -34,6 +34,10 @@ f=$(echo "$line" | awk '{print $3+0}')
 if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "the ABI suite did not complete"; fi
 passed=$((passed + p)); failed=$((failed + f))
 
+echo "== benchmarks still run (make bench-quick: every peer, small, no timing asserted)"
+if make --no-print-directory bench-quick >"$log" 2>&1; then p=1; f=0; echo "bench-quick: ok"; else p=0; f=1; tail -40 "$log"; echo "bench-quick failed"; fi
+passed=$((passed + p)); failed=$((failed + f))
+
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

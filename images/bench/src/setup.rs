@@ -311,16 +311,16 @@ pub fn sqlite3(build: bool) -> Result<Option<PathBuf>> {
     Ok(bin.is_file().then_some(bin))
 }
 
-/// The repository's HEAD commit, short.
+/// The repository's HEAD commit, short, with a mark when tracked files have uncommitted changes
+/// (others may be editing the same work tree that `target/` was built from).
 pub fn commit() -> String {
-    output(
-        Command::new("git")
-            .arg("-C")
-            .arg(repo_root())
-            .args(["rev-parse", "--short", "HEAD"]),
-    )
-    .map(|s| s.trim().to_string())
-    .unwrap_or_else(|_| "unknown".into())
+    let git = |args: &[&str]| output(Command::new("git").arg("-C").arg(repo_root()).args(args));
+    let head = git(&["rev-parse", "--short", "HEAD"])
+        .map_or_else(|_| "unknown".into(), |s| s.trim().to_string());
+    match git(&["status", "--porcelain", "--untracked-files=no"]) {
+        Ok(s) if !s.trim().is_empty() => format!("{head} + uncommitted changes in the work tree"),
+        _ => head,
+    }
 }
 
 /// The current UTC date and time, "YYYY-MM-DD HH:MM UTC".
