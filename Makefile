@@ -5,7 +5,7 @@ KERNEL := target/x86_64-unknown-none/release/elfin-kernel
 ELFIN := target/release/elfin
 CARGO ?= cargo
 
-.PHONY: setup build apps run test docs clean bench bench-quick
+.PHONY: setup build apps run test docs clean bench bench-quick coverage
 
 ## setup: install the apt packages and the Rust target the build needs (idempotent)
 setup:
@@ -46,6 +46,14 @@ bench-quick: build
 ## docs: regenerate docs/syscalls.md and docs/syscalls.json from the syscall table
 docs: build
 	target/release/elfin-compat --docs
+
+## coverage: syscall coverage of Debian applications against Elfin's table (docs/coverage/);
+## needs apt (downloads .debs into target/coverage-cache/) and runs workloads under strace.
+## POPCON=path/to/by_inst adds Tsai et al.'s popcon-weighted metrics.
+coverage: docs
+	@bash scripts/coverage-setup.sh
+	$(CARGO) build --release -p elfin-coverage
+	target/release/elfin-coverage --table docs/syscalls.json --out docs/coverage $(if $(POPCON),--popcon $(POPCON))
 
 clean:
 	$(CARGO) clean
