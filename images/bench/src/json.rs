@@ -57,8 +57,10 @@ impl Json {
             Json::Str(s) => write_str(out, s),
             Json::Arr(items) if items.is_empty() => out.push_str("[]"),
             Json::Arr(items) => {
-                // Arrays of plain numbers stay on one line (the raw samples).
-                let flat = items.iter().all(|i| matches!(i, Json::Num(_) | Json::Null));
+                // Arrays of scalars stay on one line (the raw samples, the memory probes).
+                let flat = items
+                    .iter()
+                    .all(|i| matches!(i, Json::Num(_) | Json::Null | Json::Bool(_)));
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {
@@ -125,6 +127,7 @@ mod tests {
             ("ok", Json::Bool(true)),
             ("none", Json::opt(None)),
             ("samples", Json::nums(&[1.5, 2.0, f64::NAN])),
+            ("probe", Json::Arr(vec![Json::Num(8.0), Json::Bool(false)])),
             (
                 "rows",
                 Json::Arr(vec![Json::obj([("x", Json::Num(-3.25))])]),
@@ -136,6 +139,7 @@ mod tests {
   "ok": true,
   "none": null,
   "samples": [1.5, 2, null],
+  "probe": [8, false],
   "rows": [
     {
       "x": -3.25

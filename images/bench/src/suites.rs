@@ -296,7 +296,7 @@ impl Bench {
         let mut first = row(
             "Cold start (static hello)",
             "cold_first",
-            "launch to first output byte",
+            "hello: launch to first output byte",
             Unit::Ms,
             cell(&ef),
             cell(&lf),
@@ -307,7 +307,7 @@ impl Bench {
         self.rows.push(row(
             "Cold start (static hello)",
             "cold_exit",
-            "launch to exit",
+            "hello: launch to exit",
             Unit::Ms,
             cell(&ee),
             cell(&le),
@@ -316,7 +316,7 @@ impl Bench {
         self.rows.push(row(
             "Cold start (static hello)",
             "cold_empty",
-            "empty PVH kernel, same QEMU devices: launch to exit",
+            "empty PVH kernel: launch to exit (same QEMU devices)",
             Unit::Ms,
             cell(&empty),
             na(),
@@ -460,7 +460,7 @@ impl Bench {
         self.rows.push(row(
             "Memory (smallest -m that runs it)",
             "mem_hello",
-            "static hello",
+            "hello: smallest memory",
             Unit::MiB,
             mem_cell(elfin),
             mem_cell(linux),
@@ -651,7 +651,7 @@ impl Bench {
         self.rows.push(row(
             s,
             "img_total",
-            "kernel file + initrd",
+            "total: kernel file + initrd",
             Unit::Bytes,
             Cell::Num(elfin_kernel + elfin_initrd),
             Cell::Num(vmlinuz + initramfs),
@@ -675,7 +675,7 @@ impl Bench {
     pub fn sqlite(&mut self) -> Result<()> {
         let section = "sqlite (sqlite3 shell, in-memory database, script on stdin)";
         let metric = format!(
-            "{} single-row INSERTs",
+            "sqlite: {} single-row INSERTs",
             elfin_bench::report::group(f64::from(self.cfg.inserts))
         );
         let bin = setup::sqlite3(self.cfg.build_sqlite)?;
@@ -729,7 +729,7 @@ impl Bench {
             self.rows.push(row(
                 "Memory (smallest -m that runs it)",
                 "mem_sqlite",
-                "sqlite check",
+                "sqlite check: smallest memory",
                 Unit::MiB,
                 t(),
                 t(),
@@ -836,7 +836,7 @@ impl Bench {
         self.rows.push(row(
             "Memory (smallest -m that runs it)",
             "mem_sqlite",
-            "sqlite check",
+            "sqlite check: smallest memory",
             Unit::MiB,
             mem_cell(em),
             mem_cell(lm),

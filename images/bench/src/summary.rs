@@ -276,8 +276,8 @@ fn notes(bench: &Bench) -> Vec<String> {
             ));
         }
         text.push_str(
-            " The largest phase is the one from \"clocks ready\" to \"program loaded\" (address-space set-up and loading a \
-             25 KiB program): under TCG every instruction and page-table write is emulated, so that code wants a profile first \
+            " The largest phase is the one from \"clocks ready\" to \"program loaded\" (address-space set-up and loading the \
+             program): under TCG every instruction and page-table write is emulated, so that code wants a profile first \
              (rdtsc stamps inside `mm::init` and `exec::load`, or QEMU's `-d exec`); boot work that scales with memory or \
              zeroes pages eagerly is the usual suspect. The Linux guest spends its seconds in the kernel's own boot \
              (decompression is avoided: vmlinux is booted directly).",
@@ -298,17 +298,18 @@ fn notes(bench: &Bench) -> Vec<String> {
              function call costs {} cycles in the guest against {} natively: under TCG guest code runs about {:.0}x slower, and a \
              bare `syscall` plus return costs about 230 cycles by itself (DESIGN.md section 3). Reading the path, each call: \
              the entry stub pushes a 22-word frame; `services::syscall` (kernel/src/services.rs) copies the whole frame into \
-             `SYSCALL_FRAME` under a spin lock, takes the `STATE` lock, looks the current thread up in the process's thread \
-             table before and after the handler, and dispatches through the table (`syscall/src/table.rs`), where an unknown \
-             number also consults the once-only ENOSYS log set{}. The fix: a fast path for calls that cannot block or switch \
+             `SYSCALL_FRAME` under a spin lock, asks the scheduler for the current thread, takes the `STATE` lock, dispatches \
+             through the table (`syscall/src/table.rs`; an unknown number also inserts into the once-only ENOSYS log, a \
+             `BTreeSet`{}), then looks the thread up in the process's thread `BTreeMap` to clear its wait state. The fix: a fast path for calls that cannot block or switch \
              threads (no frame copy, no thread-table lookups, at most one lock), checked with this probe before and after; \
-             each removed memory access matters more under TCG than on hardware.",
+             each removed memory access matters more under TCG than on hardware. The function-call row runs the same \
+             user code in both guests, so its ratio shows the run-to-run noise on this machine.",
             group(eg),
             group(ee),
             group(call),
             group(ncall),
             call / ncall.max(0.1),
-            if ee > eg { " (which is why ENOSYS costs more than getppid here)" } else { "" }
+            if ee > eg { ", which is why ENOSYS costs more than getppid here" } else { "" }
         ));
     }
     if let Some(m) = f.mem.get(&("elfin", "hello")) {
