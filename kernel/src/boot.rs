@@ -33,7 +33,7 @@ pub fn main(info: BootInfo) -> ! {
     let (opts, unknown) = parse(info.cmdline);
     console::init(opts.verbose);
     elfin_hal::init(&info);
-    elfin_hal::set_hooks(Hooks { syscall: services::syscall, page_fault: mm::page_fault, fatal: trap::fatal, irq: trap::irq });
+    elfin_hal::set_hooks(Hooks { syscall: services::syscall, page_fault: mm::page_fault, fatal: trap::fatal, irq: trap::irq, user_fault: trap::user_fault });
     // From here on the app's stdout/stderr and the log go to the virtio-serial devices, if any.
     let probe_start = elfin_hal::cpu::rdtsc();
     console::probe_virtio();

@@ -160,17 +160,27 @@ pub fn block(deadline: Option<u64>) -> Wake {
     }
 }
 
-/// Make thread `tid` runnable if it is blocked.
-pub fn wake(tid: i32) {
+/// Make thread `tid` runnable if it is blocked; it learns `why`.
+fn unblock(tid: i32, why: Wake) {
     with(|s| {
         if let Some(e) = s.threads.get_mut(&tid) {
             if e.blocked {
                 e.blocked = false;
                 e.deadline = None;
-                e.wake = Some(Wake::Woken);
+                e.wake = Some(why);
             }
         }
     });
+}
+
+/// Make thread `tid` runnable if it is blocked (a futex wake).
+pub fn wake(tid: i32) {
+    unblock(tid, Wake::Woken);
+}
+
+/// A signal for thread `tid`: if it is blocked, its call ends (`EINTR`).
+pub fn interrupt(tid: i32) {
+    unblock(tid, Wake::Interrupted);
 }
 
 /// End the current thread (not the process): run another; never returns. When no other

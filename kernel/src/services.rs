@@ -5,7 +5,9 @@ use crate::{console, mm, sched, time};
 use elfin_abi::{Errno, UserMemory};
 use elfin_hal::Regs;
 use elfin_posix::fd::Stream;
-use elfin_syscall::{Clock, Dispatcher, Kernel, Process};
+use elfin_posix::sigframe::{Info, MContext};
+use elfin_syscall::signal::Delivery;
+use elfin_syscall::{Clock, Ctx, Dispatcher, Kernel, Process};
 use spin::Mutex;
 
 /// The running application's process and the syscall dispatcher.
@@ -124,6 +126,21 @@ impl Kernel for Services {
     fn wake_thread(&mut self, tid: i32) {
         sched::wake(tid);
     }
+    fn interrupt_thread(&mut self, tid: i32) {
+        sched::interrupt(tid);
+    }
+    fn user_regs(&self) -> MContext {
+        mcontext(&SYSCALL_FRAME.lock())
+    }
+    fn set_user_regs(&mut self, regs: &MContext) {
+        *NEW_FRAME.lock() = Some(*regs);
+    }
+    fn fpu_save(&mut self) -> (alloc::vec::Vec<u8>, u64) {
+        (elfin_hal::thread::fpu_image(), elfin_hal::cpu::features().xcr0)
+    }
+    fn fpu_restore(&mut self, image: &[u8]) -> bool {
+        elfin_hal::thread::fpu_load(image)
+    }
     fn log(&mut self, args: core::fmt::Arguments) {
         console::log(args)
     }
@@ -137,6 +154,58 @@ static SYSCALL_FRAME: Mutex<Regs> = Mutex::new(Regs {
     r15: 0, r14: 0, r13: 0, r12: 0, r11: 0, r10: 0, r9: 0, r8: 0, rbp: 0, rdi: 0, rsi: 0, rdx: 0,
     rcx: 0, rbx: 0, rax: 0, vector: 0, error: 0, rip: 0, cs: 0, rflags: 0, rsp: 0, ss: 0,
 });
+
+/// Registers set by `set_user_regs` for the return from the current syscall.
+static NEW_FRAME: Mutex<Option<MContext>> = Mutex::new(None);
+
+/// The app's registers of a trap frame, as a signal frame stores them.
+fn mcontext(r: &Regs) -> MContext {
+    MContext {
+        r8: r.r8, r9: r.r9, r10: r.r10, r11: r.r11, r12: r.r12, r13: r.r13, r14: r.r14, r15: r.r15,
+        rdi: r.rdi, rsi: r.rsi, rbp: r.rbp, rbx: r.rbx, rdx: r.rdx, rax: r.rax, rcx: r.rcx, rsp: r.rsp,
+        rip: r.rip, eflags: r.rflags, err: r.error, trapno: if r.vector < 32 { r.vector } else { 0 }, cr2: 0,
+    }
+}
+
+/// Put registers from a signal frame (or for a handler) into a trap frame.
+fn apply(r: &mut Regs, m: &MContext) {
+    (r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15) = (m.r8, m.r9, m.r10, m.r11, m.r12, m.r13, m.r14, m.r15);
+    (r.rdi, r.rsi, r.rbp, r.rbx, r.rdx, r.rax, r.rcx, r.rsp, r.rip) = (m.rdi, m.rsi, m.rbp, m.rbx, m.rdx, m.rax, m.rcx, m.rsp, m.rip);
+    // The app may change only the arithmetic, direction, AC and ID flags; IF stays on.
+    const USER_FLAGS: u64 = 0xcd5 | (1 << 18) | (1 << 21);
+    r.rflags = (r.rflags & !USER_FLAGS) | (m.eflags & USER_FLAGS) | 0x202;
+}
+
+/// Look for a signal to deliver to the running thread, whose app registers are `regs` (a
+/// syscall frame or an interrupt/fault frame), or deliver `forced` (a fault). A handler
+/// changes `regs`; a default action that terminates ends the app here.
+pub fn deliver_signals(regs: &mut Regs, forced: Option<Info>) {
+    let tid = sched::current();
+    let mut g = STATE.lock();
+    let Some(st) = g.as_mut() else { return };
+    st.proc.tid = tid;
+    if !st.proc.threads.contains_key(&tid) {
+        return;
+    }
+    let mut m = mcontext(regs);
+    if let Some(f) = forced {
+        m.cr2 = f.field;
+    }
+    let mut svc = Services;
+    let mut ctx = Ctx { k: &mut svc, p: &mut st.proc };
+    match elfin_syscall::signal::deliver(&mut ctx, &mut m, forced) {
+        Delivery::None => {}
+        Delivery::Handler => apply(regs, &m),
+        // A fault the app cannot handle: the caller reports it (fault address, RIP) and ends
+        // the app.
+        Delivery::Terminate(_) if forced.is_some() => {}
+        Delivery::Terminate(sig) => {
+            drop(g);
+            console::line(format_args!("elfin: app killed by {}", elfin_posix::signal::name(sig)));
+            exit_app(128 + sig as i32);
+        }
+    }
+}
 
 /// The hal's syscall hook. Syscalls of all threads are served one at a time under the
 /// process lock; a call that blocks (it returns [`Errno::RESTART`] with the thread's wait set)
@@ -174,9 +243,18 @@ pub fn syscall(regs: &mut Regs) {
         t.wait_deadline = None;
         let yield_after = core::mem::take(&mut t.yield_after);
         drop(g);
+        if let Some(m) = NEW_FRAME.lock().take() {
+            apply(regs, &m);
+            elfin_hal::syscall_entry::full_restore();
+        }
         regs.rax = r as u64;
         if yield_after {
             sched::yield_now();
+        }
+        let before = regs.rip;
+        deliver_signals(regs, None);
+        if regs.rip != before {
+            elfin_hal::syscall_entry::full_restore();
         }
         return;
     }

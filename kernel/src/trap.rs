@@ -42,8 +42,37 @@ pub fn irq(regs: &mut Regs) {
         elfin_hal::apic::TIMER_VECTOR => {
             elfin_hal::apic::eoi();
             crate::sched::tick(regs);
+            if regs.rip < elfin_abi::USER_END {
+                crate::services::deliver_signals(regs, None);
+            }
         }
         _ => elfin_hal::apic::eoi(),
+    }
+}
+
+/// The hal's hook for a fault of the app (on its thread's kernel stack): the signal goes to the
+/// app's handler if it has one, else the app ends with 128+signal and a report.
+pub fn user_fault(regs: &mut Regs, cr2: u64) {
+    let (sig, _) = signal_for(regs.vector);
+    // si_code: SEGV_MAPERR (1) for a page not mapped, SEGV_ACCERR (2) for a protection fault,
+    // FPE_INTDIV, ILL_ILLOPN, TRAP_BRKPT; SI_KERNEL (0x80) for the rest, as Linux reports them.
+    let code = match regs.vector {
+        14 if regs.error & 1 == 0 => 1,
+        14 => 2,
+        0 => 1,
+        6 => 2,
+        1 | 3 => 1,
+        _ => 0x80,
+    };
+    let addr = match regs.vector {
+        14 => cr2,
+        13 => 0,
+        _ => regs.rip,
+    };
+    let before = regs.rip;
+    crate::services::deliver_signals(regs, Some(elfin_posix::sigframe::Info { signo: sig as u32, code, field: addr }));
+    if regs.rip == before {
+        fatal(regs, cr2);
     }
 }
 

@@ -13,6 +13,7 @@ pub mod fd;
 pub mod futex;
 pub mod mm;
 pub mod process;
+pub mod sigframe;
 pub mod signal;
 pub mod thread;
 pub mod tty;

@@ -40,12 +40,50 @@ pub struct AltStack {
 #[derive(Debug, Clone)]
 pub struct SignalState {
     actions: [SigAction; NSIG],
+    /// Signals sent to the process (any thread may take them), not yet delivered.
+    pub pending: u64,
 }
 
 impl Default for SignalState {
     fn default() -> Self {
-        SignalState { actions: [SigAction::default(); NSIG] }
+        SignalState { actions: [SigAction::default(); NSIG], pending: 0 }
     }
+}
+
+/// What a signal does when its action is `SIG_DFL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultAction {
+    /// End the process (with or without a core dump on Linux: the same here).
+    Terminate,
+    /// Nothing.
+    Ignore,
+    /// Stop (job control: nobody could continue it, so it is ignored) or continue.
+    StopOrContinue,
+}
+
+/// Linux's default action of `sig` (signal(7)).
+pub fn default_action(sig: u32) -> DefaultAction {
+    match sig {
+        17 | 23 | 28 => DefaultAction::Ignore,                  // SIGCHLD, SIGURG, SIGWINCH
+        18 | 19 | 20 | 21 | 22 => DefaultAction::StopOrContinue, // SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU
+        _ => DefaultAction::Terminate,
+    }
+}
+
+/// Bit of signal `sig` (1..=64) in a mask.
+pub const fn bit(sig: u32) -> u64 {
+    1u64 << (sig - 1)
+}
+
+/// The Linux name of a signal (`SIGSEGV`), for reports.
+pub fn name(sig: u32) -> &'static str {
+    const NAMES: [&str; 31] = [
+        "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1",
+        "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP",
+        "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH",
+        "SIGIO", "SIGPWR", "SIGSYS",
+    ];
+    NAMES.get((sig as usize).wrapping_sub(1)).copied().unwrap_or("SIGRT")
 }
 
 /// Bits of a mask that can never be blocked.
@@ -58,6 +96,13 @@ impl SignalState {
             return Err(Errno::EINVAL);
         }
         Ok(self.actions[sig as usize - 1])
+    }
+
+    /// Reset the action of `sig` to `SIG_DFL` (SA_RESETHAND, or a fault signal forced).
+    pub fn reset(&mut self, sig: u32) {
+        if (1..=NSIG as u32).contains(&sig) {
+            self.actions[sig as usize - 1] = SigAction::default();
+        }
     }
 
     /// Set the action of `sig`; SIGKILL and SIGSTOP cannot be changed (`EINVAL`).

@@ -17,6 +17,8 @@ pub enum Wake {
     Woken,
     /// Its deadline passed.
     Timeout,
+    /// A signal arrived for it: the call ends with `EINTR`.
+    Interrupted,
 }
 
 /// One thread of a process.
@@ -43,6 +45,8 @@ pub struct ThreadState {
     pub wait_deadline: Option<u64>,
     /// Set by `sched_yield`: the kernel lets other threads run after the syscall.
     pub yield_after: bool,
+    /// Signals sent to this thread and not yet delivered (bit n-1 for signal n).
+    pub pending: u64,
 }
 
 impl ThreadState {
@@ -59,6 +63,7 @@ impl ThreadState {
             wake: None,
             wait_deadline: None,
             yield_after: false,
+            pending: 0,
         }
     }
 }

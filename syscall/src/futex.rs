@@ -72,6 +72,11 @@ pub fn futex(c: &mut Ctx, a: &Args) -> SysResult {
                     c.p.futex.cancel(tid);
                     return Err(Errno::ETIMEDOUT);
                 }
+                Some(Wake::Interrupted) => {
+                    let tid = c.p.tid;
+                    c.p.futex.cancel(tid);
+                    return Err(Errno::EINTR);
+                }
                 None => {}
             }
             if read_word(c, uaddr)? != val {

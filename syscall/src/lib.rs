@@ -30,7 +30,7 @@ mod read_write;
 mod readlink;
 mod resource;
 mod sched;
-mod signal;
+pub mod signal;
 mod stat;
 mod thread;
 mod time;
@@ -104,6 +104,18 @@ pub trait Kernel {
     fn spawn_thread(&mut self, tid: i32, stack: u64, tls: Option<u64>) -> bool;
     /// Make blocked thread `tid` runnable (it runs its syscall again with `Wake::Woken`).
     fn wake_thread(&mut self, tid: i32);
+    /// A signal arrived for thread `tid`: if it is blocked, it runs its syscall again with
+    /// `Wake::Interrupted`.
+    fn interrupt_thread(&mut self, tid: i32);
+    /// The app's registers at the syscall being served.
+    fn user_regs(&self) -> elfin_posix::sigframe::MContext;
+    /// Replace the app's registers (all but `%rax`, which gets the syscall's result) for the
+    /// return from this syscall: `rt_sigreturn`.
+    fn set_user_regs(&mut self, regs: &elfin_posix::sigframe::MContext);
+    /// The calling thread's FPU/SSE/AVX state as an XSAVE image, and the XCR0 mask.
+    fn fpu_save(&mut self) -> (alloc::vec::Vec<u8>, u64);
+    /// Load an XSAVE image (from `rt_sigreturn`); false when it is not a valid one.
+    fn fpu_restore(&mut self, image: &[u8]) -> bool;
     /// Kernel log line (shown with `--verbose`).
     fn log(&mut self, args: core::fmt::Arguments);
     /// Trace output line (shown with `--strace`).

@@ -1,9 +1,11 @@
-//! Signal bookkeeping: rt_sigaction, rt_sigprocmask, sigaltstack. State is kept and reported
+//! Signals: rt_sigaction, rt_sigprocmask, sigaltstack, rt_sigpending; kill, tkill, tgkill;
+//! delivery to handlers on Linux's frame ([`deliver`]) and rt_sigreturn. State is kept and reported
 //! exactly; delivery comes with the signals issue.
 
 use crate::{Args, Ctx, SysResult};
 use elfin_abi::{Errno, field, linux_struct, set};
-use elfin_posix::signal::{AltStack, SigAction};
+use elfin_posix::sigframe::{self, Info, MContext};
+use elfin_posix::signal::{AltStack, DefaultAction, SigAction, bit, default_action};
 use linux_raw_sys::general::{SS_AUTODISARM, SS_DISABLE, SS_ONSTACK, sigaction, sigaltstack};
 
 linux_struct!(
@@ -97,4 +99,200 @@ pub fn sigaltstack(c: &mut Ctx, a: &Args) -> SysResult {
         ossp.write(c.k.mem(), &o)?;
     }
     Ok(0)
+}
+
+// --- Generation and delivery ---------------------------------------------------------------
+
+/// `si_code` of a signal sent by kill(2), and by tkill/tgkill.
+const SI_USER: i32 = 0;
+const SI_TKILL: i32 = -6;
+const SA_ONSTACK: u64 = 0x0800_0000;
+const SA_RESETHAND: u64 = 0x8000_0000;
+const SA_NODEFER: u64 = 0x4000_0000;
+const SA_RESTORER: u64 = 0x0400_0000;
+
+/// Mark `sig` pending for thread `tid` (or the process when `tid` is None) and interrupt the
+/// thread that will take it if it is blocked.
+fn send(c: &mut Ctx, tid: Option<i32>, sig: u32) {
+    match tid {
+        Some(t) => {
+            if let Some(ts) = c.p.threads.get_mut(&t) {
+                ts.pending |= bit(sig);
+                if ts.sigmask & bit(sig) == 0 {
+                    c.k.interrupt_thread(t);
+                }
+            }
+        }
+        None => {
+            c.p.signals.pending |= bit(sig);
+            let target = c.p.threads.values().find(|t| t.sigmask & bit(sig) == 0).map(|t| t.tid);
+            if let Some(t) = target {
+                c.k.interrupt_thread(t);
+            }
+        }
+    }
+}
+
+fn check_sig(sig: i32) -> Result<u32, Errno> {
+    if !(0..=64).contains(&sig) { Err(Errno::EINVAL) } else { Ok(sig as u32) }
+}
+
+/// kill(2): the process is the only one (pid 1); 0 and -1 name it too.
+pub fn kill(c: &mut Ctx, a: &Args) -> SysResult {
+    let (pid, sig) = (a.int(0), check_sig(a.int(1))?);
+    if pid != c.p.pid && pid != 0 && pid != -1 && pid != -c.p.pid {
+        return Err(Errno::ESRCH);
+    }
+    if sig != 0 {
+        send(c, None, sig);
+    }
+    Ok(0)
+}
+
+/// tkill(2).
+pub fn tkill(c: &mut Ctx, a: &Args) -> SysResult {
+    let (tid, sig) = (a.int(0), check_sig(a.int(1))?);
+    if tid <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    if !c.p.threads.contains_key(&tid) {
+        return Err(Errno::ESRCH);
+    }
+    if sig != 0 {
+        send(c, Some(tid), sig);
+    }
+    Ok(0)
+}
+
+/// tgkill(2).
+pub fn tgkill(c: &mut Ctx, a: &Args) -> SysResult {
+    let (tgid, tid, sig) = (a.int(0), a.int(1), check_sig(a.int(2))?);
+    if tgid <= 0 || tid <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    if tgid != c.p.pid || !c.p.threads.contains_key(&tid) {
+        return Err(Errno::ESRCH);
+    }
+    if sig != 0 {
+        send(c, Some(tid), sig);
+    }
+    Ok(0)
+}
+
+/// rt_sigpending(2): the blocked signals waiting for the thread or the process.
+pub fn rt_sigpending(c: &mut Ctx, a: &Args) -> SysResult {
+    let n = a.usize(1);
+    if n > SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let t = c.p.thread();
+    let set = (t.pending | c.p.signals.pending) & t.sigmask;
+    a.slice(0, n).write(c.k.mem(), &set.to_le_bytes()[..n]).map(|_| 0)
+}
+
+/// rt_sigreturn(2): back from a handler to the registers, mask and FPU state its frame saved.
+/// The frame's `ucontext` is at the app's `%rsp` (the handler's `ret` popped the return
+/// address into the restorer).
+pub fn rt_sigreturn(c: &mut Ctx, _: &Args) -> SysResult {
+    let rsp = c.k.user_regs().rsp;
+    let mut uc = [0u8; sigframe::UCONTEXT_SIZE as usize];
+    let Some((regs, mask, fp)) = c.k.mem().read_bytes(rsp, &mut uc).ok().and_then(|_| sigframe::parse(&uc)) else {
+        return Err(Errno::EFAULT);
+    };
+    let (image, _) = c.k.fpu_save();
+    let mut fpu = alloc::vec![0u8; image.len()];
+    if fp != 0 && (c.k.mem().read_bytes(fp, &mut fpu).is_err() || !c.k.fpu_restore(&fpu)) {
+        return Err(Errno::EFAULT);
+    }
+    c.p.thread_mut().sigmask = mask & !elfin_posix::signal::UNBLOCKABLE;
+    c.k.set_user_regs(&regs);
+    Ok(regs.rax as usize)
+}
+
+/// What happened when the kernel looked for a signal to deliver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Nothing deliverable.
+    None,
+    /// The app now runs a handler (registers changed).
+    Handler,
+    /// The process must end with this signal (default action).
+    Terminate(u32),
+}
+
+/// Deliver one pending, unblocked signal to the calling thread, or `forced` (a fault, which
+/// is delivered even if blocked or ignored: then the default action ends the process, as on
+/// Linux). `regs` are the app's registers, changed to enter the handler.
+pub fn deliver(c: &mut Ctx, regs: &mut MContext, forced: Option<Info>) -> Delivery {
+    loop {
+        let t = c.p.thread();
+        let mask = t.sigmask;
+        let (sig, info) = match forced {
+            Some(info) => (info.signo, info),
+            None => {
+                let ready = (t.pending | c.p.signals.pending) & !mask;
+                if ready == 0 {
+                    return Delivery::None;
+                }
+                let sig = ready.trailing_zeros() + 1;
+                let own = t.pending & bit(sig) != 0;
+                if own {
+                    c.p.thread_mut().pending &= !bit(sig);
+                } else {
+                    c.p.signals.pending &= !bit(sig);
+                }
+                let code = if own { SI_TKILL } else { SI_USER };
+                (sig, Info { signo: sig, code, field: c.p.pid as u64 })
+            }
+        };
+        let Ok(mut act) = c.p.signals.action(sig) else { return Delivery::None };
+        if forced.is_some() && (act.handler == 1 || mask & bit(sig) != 0) {
+            c.p.signals.reset(sig);
+            act = SigAction::default();
+        }
+        match act.handler {
+            0 => match default_action(sig) {
+                DefaultAction::Terminate => return Delivery::Terminate(sig),
+                _ if forced.is_some() => return Delivery::Terminate(sig),
+                _ => continue,
+            },
+            1 => continue, // SIG_IGN
+            handler => {
+                if act.flags & SA_RESTORER == 0 {
+                    return Delivery::Terminate(11);
+                }
+                let alt = c.p.thread().altstack;
+                let on_alt = alt.size != 0 && regs.rsp > alt.sp && regs.rsp <= alt.sp + alt.size;
+                let top = if act.flags & SA_ONSTACK != 0 && alt.size != 0 && !on_alt {
+                    alt.sp + alt.size
+                } else {
+                    regs.rsp.wrapping_sub(128)
+                };
+                let uc_stack = AltStack { flags: if on_alt { 1 } else { alt.flags }, ..alt };
+                let (fpu, xfeatures) = c.k.fpu_save();
+                let Some(frame) = sigframe::build(regs, info, top, act.restorer, &fpu, xfeatures, mask, uc_stack) else {
+                    return Delivery::Terminate(11);
+                };
+                if c.k.mem().write_bytes(frame.addr, &frame.bytes).is_err() {
+                    return Delivery::Terminate(11);
+                }
+                let add = act.mask | if act.flags & SA_NODEFER != 0 { 0 } else { bit(sig) };
+                c.p.thread_mut().sigmask = (mask | add) & !elfin_posix::signal::UNBLOCKABLE;
+                if act.flags & SA_RESETHAND != 0 {
+                    c.p.signals.reset(sig);
+                }
+                *regs = MContext {
+                    rip: handler,
+                    rsp: frame.addr,
+                    rdi: sig as u64,
+                    rsi: frame.info,
+                    rdx: frame.uc,
+                    rax: 0,
+                    eflags: regs.eflags & !(1 << 10), // DF clear, as the ABI wants
+                    ..*regs
+                };
+                return Delivery::Handler;
+            }
+        }
+    }
 }

@@ -108,6 +108,21 @@ impl Kernel for Fake {
     fn wake_thread(&mut self, tid: i32) {
         self.logs.push(format!("wake {tid}"));
     }
+    fn interrupt_thread(&mut self, tid: i32) {
+        self.logs.push(format!("interrupt {tid}"));
+    }
+    fn user_regs(&self) -> elfin_posix::sigframe::MContext {
+        elfin_posix::sigframe::MContext { rsp: BASE + 0x8000, ..Default::default() }
+    }
+    fn set_user_regs(&mut self, regs: &elfin_posix::sigframe::MContext) {
+        self.logs.push(format!("regs rip={:#x}", regs.rip));
+    }
+    fn fpu_save(&mut self) -> (Vec<u8>, u64) {
+        (vec![0; 576], 3)
+    }
+    fn fpu_restore(&mut self, _image: &[u8]) -> bool {
+        true
+    }
     fn log(&mut self, args: core::fmt::Arguments) {
         self.logs.push(args.to_string());
     }
@@ -328,4 +343,35 @@ fn clone_threads_and_futex_wait_wake() {
     assert_eq!(call(&mut k, &mut p, __NR_exit, [0; 6]), 0);
     assert!(!p.threads.contains_key(&2));
     assert_eq!(k.peek(BASE + 8, 4), [0, 0, 0, 0]);
+}
+
+#[test]
+fn signals_reach_a_handler_and_come_back() {
+    let (mut k, mut p) = (Fake::new(), process(false));
+    // SIGUSR1 handler with a restorer
+    let mut act = Vec::new();
+    for v in [0x401000u64, (SA_SIGINFO | 0x0400_0000) as u64, 0x401100, 0] {
+        act.extend_from_slice(&v.to_le_bytes());
+    }
+    k.poke(BASE, &act);
+    assert_eq!(call(&mut k, &mut p, __NR_rt_sigaction, [10, BASE, 0, 8, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_tgkill, [1, 1, 10, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_tgkill, [1, 9, 10, 0, 0, 0]), err(Errno::ESRCH));
+    assert_eq!(call(&mut k, &mut p, __NR_kill, [1, 65, 0, 0, 0, 0]), err(Errno::EINVAL));
+    assert_eq!(call(&mut k, &mut p, __NR_kill, [77, 0, 0, 0, 0, 0]), err(Errno::ESRCH));
+    let mut regs = elfin_posix::sigframe::MContext { rsp: BASE + 0x8000, rip: 0x400000, rax: 5, ..Default::default() };
+    let mut ctx = crate::Ctx { k: &mut k, p: &mut p };
+    assert_eq!(crate::signal::deliver(&mut ctx, &mut regs, None), crate::signal::Delivery::Handler);
+    assert_eq!((regs.rip, regs.rdi), (0x401000, 10));
+    assert_eq!((regs.rsp + 8) % 16, 0);
+    assert_eq!(p.thread().sigmask, 1 << 9, "the signal is blocked while its handler runs");
+    let mut ctx = crate::Ctx { k: &mut k, p: &mut p };
+    assert_eq!(crate::signal::deliver(&mut ctx, &mut regs.clone(), None), crate::signal::Delivery::None);
+    // SIGCHLD's default is to ignore; SIGTERM's ends the process
+    p.thread_mut().pending |= 1 << 16;
+    let mut ctx = crate::Ctx { k: &mut k, p: &mut p };
+    assert_eq!(crate::signal::deliver(&mut ctx, &mut regs.clone(), None), crate::signal::Delivery::None);
+    p.thread_mut().pending |= 1 << 14;
+    let mut ctx = crate::Ctx { k: &mut k, p: &mut p };
+    assert_eq!(crate::signal::deliver(&mut ctx, &mut regs.clone(), None), crate::signal::Delivery::Terminate(15));
 }

@@ -75,15 +75,17 @@ pub fn time(c: &mut Ctx, a: &Args) -> SysResult {
 
 /// Block until `deadline` (monotonic ns) through the restart protocol; `Ok(0)` once it passed.
 fn sleep_until(c: &mut Ctx, deadline: u64) -> SysResult {
-    if c.p.thread_mut().wake.take().is_some() || deadline <= c.k.now_ns(Clock::Monotonic) {
-        return Ok(0);
+    match c.p.thread_mut().wake.take() {
+        Some(elfin_posix::thread::Wake::Interrupted) => return Err(Errno::EINTR),
+        Some(_) => return Ok(0),
+        None if deadline <= c.k.now_ns(Clock::Monotonic) => return Ok(0),
+        None => {}
     }
     c.p.thread_mut().wait = Some(elfin_posix::thread::WaitSpec { deadline: Some(deadline) });
     Err(Errno::RESTART)
 }
 
-/// nanosleep(2). (`rem` is written only when a signal interrupts the sleep: signal delivery
-/// comes with the signals issue.)
+/// nanosleep(2). (A signal ends it with EINTR; `rem` is not written yet.)
 pub fn nanosleep(c: &mut Ctx, a: &Args) -> SysResult {
     if let Some(d) = c.p.thread().wait_deadline {
         return sleep_until(c, d);

@@ -13,6 +13,18 @@ use x86_64::registers::rflags::RFlags;
 /// Kernel stack of the running thread, loaded at each syscall entry (set by thread switches).
 #[unsafe(no_mangle)]
 pub(crate) static mut HAL_SYSCALL_KSTACK_TOP: u64 = 0;
+/// Set by [`full_restore`]: return from this syscall with the whole frame (iretq).
+#[unsafe(no_mangle)]
+static mut HAL_SYSCALL_FULL_RESTORE: u8 = 0;
+
+/// Return from the current syscall by restoring every register of its frame as the kernel left
+/// it (after it redirected the app to a signal handler or back from one), instead of the fast
+/// path that clobbers `%rcx` and `%r11` as `sysret` would.
+pub fn full_restore() {
+    // SAFETY: single CPU; read and cleared by the syscall exit path of this same syscall.
+    unsafe { HAL_SYSCALL_FULL_RESTORE = 1 };
+}
+
 /// Scratch slot for the application's `%rsp` during entry.
 #[unsafe(no_mangle)]
 static mut HAL_SYSCALL_USER_RSP: u64 = 0;
@@ -53,6 +65,13 @@ hal_syscall_entry:
     push r15
     mov rdi, rsp
     call {dispatch}
+    /* A frame the kernel rewrote (signal delivery, rt_sigreturn) is restored whole, rcx and
+       r11 included, by iretq. */
+    cmp byte ptr [rip + HAL_SYSCALL_FULL_RESTORE], 0
+    je 5f
+    mov byte ptr [rip + HAL_SYSCALL_FULL_RESTORE], 0
+    jmp hal_trap_return
+5:
     pop r15
     pop r14
     pop r13

@@ -171,6 +171,39 @@ extern "C" fn reap_extern() {
     reap();
 }
 
+/// The running thread's FPU/SSE/AVX state as an XSAVE (or FXSAVE) image.
+pub fn fpu_image() -> Vec<u8> {
+    let mut area = alloc::vec![Line([0; 64]); xsave_lines()];
+    save_fpu(&mut area);
+    let size = if crate::cpu::features().xcr0 != 0 { core::arch::x86_64::__cpuid_count(0xd, 0).ebx as usize } else { 512 };
+    area.iter().flat_map(|l| l.0).take(size).collect()
+}
+
+/// Load an image made by [`fpu_image`] (and possibly changed by the app, as a signal handler
+/// may): false, and nothing loaded, when it would make XRSTOR fault (unknown state
+/// components, a compacted header, reserved bits).
+pub fn fpu_load(image: &[u8]) -> bool {
+    let mut area = alloc::vec![Line([0; 64]); xsave_lines()];
+    let bytes = area.len() * 64;
+    if image.len() < 512 || image.len() > bytes {
+        return false;
+    }
+    for (i, b) in image.iter().enumerate() {
+        area[i / 64].0[i % 64] = *b;
+    }
+    let u32_at = |o: usize| u32::from_le_bytes([image[o], image[o + 1], image[o + 2], image[o + 3]]);
+    let u64_at = |o: usize| u32_at(o) as u64 | (u32_at(o + 4) as u64) << 32;
+    if u32_at(24) & !0xffff != 0 {
+        return false; // MXCSR reserved bits
+    }
+    let xcr0 = crate::cpu::features().xcr0;
+    if xcr0 != 0 && (image.len() < 576 || u64_at(512) & !xcr0 != 0 || u64_at(520) != 0 || image[528..576].iter().any(|&b| b != 0)) {
+        return false;
+    }
+    restore_fpu(&area);
+    true
+}
+
 /// Top of the running thread's kernel stack.
 pub fn current_kstack_top() -> u64 {
     // SAFETY: a plain read of a word only switch writes, with interrupts disabled.

@@ -42,6 +42,10 @@ pub struct Hooks {
     /// An interrupt (vector 32 and up), on the interrupted thread's kernel stack; the hook
     /// acknowledges it (see `apic::eoi`) and may switch threads when `regs` is app code.
     pub irq: fn(regs: &mut Regs),
+    /// An exception in app code that demand paging did not resolve, on the thread's kernel
+    /// stack: the kernel delivers a signal (changing `regs`) or ends the app. `cr2` is the
+    /// fault address of a page fault.
+    pub user_fault: fn(regs: &mut Regs, cr2: u64),
 }
 
 static HOOKS: Once<Hooks> = Once::new();
@@ -152,13 +156,15 @@ isr_common:
     cld
     mov rdi, rsp
     call {trap}
-    /* rax: the frame to go on with: this one, or (for interrupts) a copy on the interrupted
-       thread's kernel stack, where the kernel's interrupt hook may switch threads. */
+    /* rax: the frame to go on with: this one, or a copy on the interrupted thread's kernel
+       stack (interrupts, and faults of the app), where the kernel's hook may switch threads,
+       touch the app's memory (nested faults are fine there) or redirect the app to a signal
+       handler. */
+    cmp rax, rsp
     mov rsp, rax
-    cmp qword ptr [rsp + 15 * 8], 32
-    jb 2f
+    je 2f
     mov rdi, rsp
-    call {irq}
+    call {on_thread}
 2:
     .global hal_trap_return
 hal_trap_return:
@@ -1458,7 +1464,7 @@ hal_isr_table:
     .text
     "#,
     trap = sym hal_trap,
-    irq = sym hal_irq,
+    on_thread = sym hal_on_thread,
 );
 
 /// Exceptions are handled here, on the IST stack; an interrupt (vector 32 and up) is only
@@ -1468,29 +1474,40 @@ hal_isr_table:
 /// switched out. Returns the frame to continue with.
 extern "C" fn hal_trap(regs: &mut Regs) -> *mut Regs {
     let h = hooks();
-    match regs.vector {
-        14 => {
-            let addr = Cr2::read_raw();
-            if !(h.page_fault)(addr, regs.error) && !crate::usercopy::fixup(regs) {
-                (h.fatal)(regs, addr);
-            }
+    let user = regs.rip < crate::usercopy::USER_END;
+    if regs.vector < 32 {
+        let addr = if regs.vector == 14 { Cr2::read_raw() } else { 0 };
+        if regs.vector == 14 && ((h.page_fault)(addr, regs.error) || crate::usercopy::fixup(regs)) {
+            return regs;
         }
-        0..32 => (h.fatal)(regs, 0),
-        _ => {
-            let top = if regs.rip < crate::usercopy::USER_END { crate::thread::current_kstack_top() } else { regs.rsp };
-            let frame = ((top - core::mem::size_of::<Regs>() as u64) & !15) as *mut Regs;
-            // SAFETY: `frame` lies in free space of the interrupted thread's kernel stack (above
-            // nothing in use: the app does not use its kernel stack, and interrupted kernel code
-            // uses only what is above its rsp; the kernel is built without a red zone).
-            unsafe { frame.write(*regs) };
-            return frame;
+        if !user {
+            (h.fatal)(regs, addr);
+            return regs;
         }
+        // SAFETY: single CPU, interrupts off: read back by hal_on_thread right after.
+        unsafe { FAULT_CR2 = addr };
     }
-    regs
+    let top = if user { crate::thread::current_kstack_top() } else { regs.rsp };
+    let frame = ((top - core::mem::size_of::<Regs>() as u64) & !15) as *mut Regs;
+    // SAFETY: `frame` lies in free space of the interrupted thread's kernel stack (above
+    // nothing in use: the app does not use its kernel stack, and interrupted kernel code uses
+    // only what is above its rsp; the kernel is built without a red zone).
+    unsafe { frame.write(*regs) };
+    frame
 }
 
-/// An interrupt, on the interrupted thread's kernel stack: the kernel's hook may switch
-/// threads (preemption) and comes back here when this thread runs again.
-extern "C" fn hal_irq(regs: &mut Regs) {
-    (hooks().irq)(regs);
+/// CR2 of the app fault being moved to the thread stack.
+static mut FAULT_CR2: u64 = 0;
+
+/// An interrupt, or a fault of the app, on the thread's kernel stack: the kernel's hooks may
+/// switch threads (preemption) and come back here when this thread runs again.
+extern "C" fn hal_on_thread(regs: &mut Regs) {
+    let h = hooks();
+    if regs.vector >= 32 {
+        (h.irq)(regs);
+    } else {
+        // SAFETY: written by hal_trap just before, interrupts still off.
+        let cr2 = unsafe { FAULT_CR2 };
+        (h.user_fault)(regs, cr2);
+    }
 }

@@ -11,6 +11,8 @@ global_asm!(
     r#"
     .text
     .global hal_copy_user
+    .global hal_copy_user_insn
+    .global hal_copy_user_fixup
 hal_copy_user:
     mov rcx, rdx
 hal_copy_user_insn:
