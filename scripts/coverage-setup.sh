@@ -8,7 +8,7 @@ set -euo pipefail
 PACKAGES=(
     strace dpkg-dev fonts-dejavu-core gcc musl-tools
     redis-server redis-tools nginx memcached lighttpd webfs weborf sqlite3
-    python3 perl bash curl git coreutils busybox-static mini-httpd
+    python3 perl bash curl git coreutils busybox-static mini-httpd postgresql-15 postgresql-client-15
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -155,7 +155,13 @@ mod tests {
         let mut cov = Coverage::new();
         cov.entry("write".into()).or_default().insert("hello".into());
         let (md, js) = render(&cov);
-        assert!(md.contains("| 1 | write | partial | console only; files come with the VFS | hello |"));
+        // write's row carries the table's own status (it changes as the kernel grows).
+        let w = elfin_syscall::TABLE.iter().find(|e| e.name == "write").map(|e| e.status);
+        let (word, note) = match w {
+            Some(Status::Partial(n)) => ("partial", n),
+            _ => ("implemented", ""),
+        };
+        assert!(md.contains(&format!("| 1 | write | {word} | {note} | hello |")));
         assert!(md.contains("| 231 | exit_group | implemented |  |  |"));
         assert!(md.contains("| 246 | kexec_load | ENOSYS |"));
         let v: serde_json::Value = serde_json::from_str(&js).unwrap();

@@ -1,22 +1,29 @@
-//! Starting the application: read the initrd the CLI built (docs/boot-protocol.md), load the
-//! ELF through `elfin_loader`'s plan, build the initial stack, and set up the process with its
-//! standard streams.
+//! Starting the application: unpack the initrd the CLI built (docs/boot-protocol.md) into the
+//! filesystem tree, load the program it names from there through `elfin_loader`'s plan, build
+//! the initial stack, and set up the process with its standard streams.
 
 use crate::mm;
 use crate::services::Services;
+use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use alloc::format;
+use core::sync::atomic::{AtomicU64, Ordering};
 use elfin_abi::UserMemory;
 use elfin_loader::{LoadPlan, StackSpec};
 use elfin_posix::cpio;
-use elfin_posix::fd::{FdEntry, FileKind, OpenFile, Stream};
+use elfin_posix::fd::{FdEntry, OpenFile, Stream};
+use elfin_posix::file::Timespec;
 use elfin_posix::mm::{Region, RegionKind};
 use elfin_posix::process::Process;
+use elfin_posix::stdio;
+use elfin_posix::vfs::inode::FsClock;
+use elfin_posix::vfs::path::Resolver;
+use elfin_posix::vfs::{Vfs, initrd};
 use elfin_syscall::Kernel;
-use linux_raw_sys::general::{O_RDONLY, O_RDWR, O_WRONLY, PROT_EXEC, PROT_READ, PROT_WRITE};
+use linux_raw_sys::general::{O_LARGEFILE, O_RDONLY, O_RDWR, O_WRONLY, PROT_EXEC, PROT_READ, PROT_WRITE};
 
 /// Top of the initial stack (Linux puts it just below the top of user space, randomised).
 pub const STACK_TOP: u64 = 0x7ffd_ffff_f000;
@@ -41,13 +48,29 @@ pub struct Launch {
     pub process: Process,
 }
 
-/// What the initrd carries for the app.
+/// What the initrd's control files (`.elfin/*`) say.
 struct Bundle<'a> {
     exe: &'a [u8],
-    binary: &'a [u8],
     argv: Vec<&'a [u8]>,
     envp: Vec<&'a [u8]>,
-    stdin: Option<&'a [u8]>,
+    stdin: Option<&'static [u8]>,
+}
+
+/// File time stamps: the wall clock.
+struct WallClock;
+
+impl FsClock for WallClock {
+    fn now(&self) -> Timespec {
+        Timespec::from_ns(crate::time::realtime_ns())
+    }
+}
+
+/// RAM the kernel saw at exec (for /proc/meminfo's MemTotal).
+static RAM_TOTAL: AtomicU64 = AtomicU64::new(0);
+
+/// Usable RAM in bytes, as measured when the program was loaded.
+pub fn ram_total() -> u64 {
+    RAM_TOTAL.load(Ordering::Relaxed)
 }
 
 /// Split a list of NUL-terminated strings (empty strings are kept: `""` is a valid argument).
@@ -56,19 +79,49 @@ fn split_nul(b: &[u8]) -> Vec<&[u8]> {
     if b.is_empty() { Vec::new() } else { body.split(|&c| c == 0).collect() }
 }
 
-fn bundle(initrd: &[u8]) -> Result<Bundle<'_>, String> {
-    let mut files: BTreeMap<&[u8], &[u8]> = BTreeMap::new();
+fn bundle(initrd: &'static [u8]) -> Result<Bundle<'static>, String> {
+    let mut files: BTreeMap<&[u8], &'static [u8]> = BTreeMap::new();
     for e in cpio::Reader::new(initrd) {
         let e = e.map_err(|e| format!("the initrd is not a valid cpio archive ({e:?})"))?;
-        files.insert(e.name, e.data);
+        if initrd::is_control(e.name) {
+            files.insert(e.name, e.data);
+        }
     }
     let exe = *files.get(&b".elfin/exe"[..]).ok_or("the initrd names no program (.elfin/exe missing)")?;
-    let path = exe.strip_prefix(b"/").unwrap_or(exe);
-    let binary = *files.get(path).ok_or_else(|| format!("{}: not in the initrd", String::from_utf8_lossy(exe)))?;
     let argv = files.get(&b".elfin/argv"[..]).map(|a| split_nul(a)).unwrap_or_else(|| alloc::vec![exe]);
     let envp = files.get(&b".elfin/envp"[..]).map(|e| split_nul(e)).unwrap_or_default();
     let stdin = files.get(&b".elfin/stdin"[..]).copied();
-    Ok(Bundle { exe, binary, argv, envp, stdin })
+    Ok(Bundle { exe, argv, envp, stdin })
+}
+
+/// The filesystem tree: the initrd unpacked over a fresh root (`/tmp`, `/dev`, `/proc`), then
+/// the `/etc` defaults the root does not bring. The in-memory filesystems may hold half of the
+/// RAM left now (tmpfs's default size), so the app keeps the rest.
+fn build_tree(initrd: &'static [u8], tty: u32) -> Result<Arc<Vfs>, String> {
+    let (used, left) = elfin_hal::frames::stats();
+    RAM_TOTAL.store(left + used * 4096, Ordering::Relaxed);
+    let vfs = Vfs::new(Arc::new(WallClock), left / 2).map_err(|e| format!("cannot create the root filesystem: {e:?}"))?;
+    let report = initrd::unpack(&vfs, initrd).map_err(|e| format!("the initrd is not a valid cpio archive ({e:?})"))?;
+    for (name, err) in &report.skipped {
+        crate::log!("initrd: {} not unpacked: {err:?}", String::from_utf8_lossy(name));
+    }
+    vfs.add_defaults().map_err(|e| format!("cannot create /etc: {e:?}"))?;
+    vfs.set_tty(tty);
+    crate::log!("initrd: {} entries unpacked", report.placed);
+    Ok(vfs)
+}
+
+/// The program's bytes: in place in the initrd when the file is untouched.
+fn program(vfs: &Arc<Vfs>, exe: &[u8]) -> Result<Cow<'static, [u8]>, String> {
+    let name = String::from_utf8_lossy(exe).to_string();
+    let mut r = Resolver::new(vfs.root.clone(), None, 0, 0);
+    let inode = r.lookup(&vfs.root, exe, true).map_err(|e| format!("{name}: not in the initrd ({e:?})"))?.inode;
+    let data = inode.data().ok_or_else(|| format!("{name}: not a regular file"))?;
+    let d = data.lock();
+    match d.as_base() {
+        Some(b) => Ok(Cow::Borrowed(b)),
+        None => d.to_vec().map(Cow::Owned).map_err(|_| format!("{name}: out of memory reading the program")),
+    }
 }
 
 fn prot_bits(p: elfin_loader::Prot) -> u32 {
@@ -118,11 +171,14 @@ fn map_image(binary: &[u8], plan: &LoadPlan) -> Result<(), String> {
 
 /// Load the program the initrd names and prepare its process. `tty` is the CLI's bitmask of
 /// standard streams that are terminals.
-pub fn load(initrd: &[u8], tty: u32) -> Result<Launch, String> {
+pub fn load(initrd: &'static [u8], tty: u32) -> Result<Launch, String> {
     let b = bundle(initrd)?;
     let exe_name = String::from_utf8_lossy(b.exe).to_string();
-    let plan = elfin_loader::plan(b.binary, PIE_BASE).map_err(|e| format!("{exe_name}: {e}"))?;
-    map_image(b.binary, &plan)?;
+    let vfs = build_tree(initrd, tty)?;
+    let binary = program(&vfs, b.exe)?;
+    let plan = elfin_loader::plan(&binary, PIE_BASE).map_err(|e| format!("{exe_name}: {e}"))?;
+    map_image(&binary, &plan)?;
+    drop(binary);
     mm::brk_init(plan.brk_start);
     mm::insert(Region {
         start: STACK_TOP - STACK_SIZE,
@@ -164,15 +220,26 @@ pub fn load(initrd: &[u8], tty: u32) -> Result<Launch, String> {
         .write_bytes(STACK_TOP - image.bytes.len() as u64, &image.bytes)
         .map_err(|_| "out of memory building the stack")?;
 
-    let mut process = Process::new(b.exe.to_vec());
-    let console = |stream, flags, is_tty| FdEntry { file: OpenFile::new(FileKind::Console { stream, tty: is_tty }, flags), cloexec: false };
+    let mut process = Process::with_vfs(b.exe.to_vec(), vfs.clone());
+    process.cmdline = b.argv.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
+    process.environ = b.envp.iter().flat_map(|e| e.iter().copied().chain([0])).collect();
+    // The streams as the host gave them: a terminal (a pty, opened read-write with
+    // O_LARGEFILE, like a login shell's) or a pipe.
+    let console = |stream, is_tty: bool, flags| -> Result<FdEntry, String> {
+        let sb = if is_tty { &vfs.devpts } else { &vfs.pipefs };
+        let ops = stdio::console(sb, stream, is_tty).map_err(|e| format!("cannot set up the console: {e:?}"))?;
+        let flags = if is_tty { O_RDWR | O_LARGEFILE } else { flags };
+        Ok(FdEntry { file: OpenFile::new(ops, flags, Vec::new()), cloexec: false })
+    };
     let stdin = match b.stdin {
-        Some(data) => FdEntry { file: OpenFile::new(FileKind::Bytes(Arc::from(data)), O_RDONLY), cloexec: false },
-        None => console(Stream::Stdin, if tty & 1 != 0 { O_RDWR } else { O_RDONLY }, tty & 1 != 0),
+        Some(data) => {
+            let ops = stdio::captured(&vfs.pipefs, data).map_err(|e| format!("cannot set up stdin: {e:?}"))?;
+            FdEntry { file: OpenFile::new(ops, O_RDONLY, Vec::new()), cloexec: false }
+        }
+        None => console(Stream::Stdin, tty & 1 != 0, O_RDONLY)?,
     };
     process.fds.install_at(0, stdin);
-    let out_flags = |bit: u32| if tty & bit != 0 { O_RDWR } else { O_WRONLY };
-    process.fds.install_at(1, console(Stream::Stdout, out_flags(2), tty & 2 != 0));
-    process.fds.install_at(2, console(Stream::Stderr, out_flags(4), tty & 4 != 0));
+    process.fds.install_at(1, console(Stream::Stdout, tty & 2 != 0, O_WRONLY)?);
+    process.fds.install_at(2, console(Stream::Stderr, tty & 4 != 0, O_WRONLY)?);
     Ok(Launch { entry: plan.entry, sp: image.sp, process })
 }

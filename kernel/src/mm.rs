@@ -67,6 +67,11 @@ fn release(r: Range) {
     });
 }
 
+/// The regions, for `/proc/self/maps`.
+pub fn regions() -> alloc::vec::Vec<elfin_posix::vfs::procfs::MapInfo> {
+    with(|m| m.regions().map(|r| elfin_posix::vfs::procfs::MapInfo { region: r.clone(), file: None }).collect())
+}
+
 /// Insert a fixed region at boot (ELF image, stack).
 pub fn insert(region: Region) -> Result<(), Errno> {
     with(|m| m.insert(region)).map_err(errno)

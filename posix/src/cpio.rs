@@ -12,6 +12,18 @@ pub struct Entry<'a> {
     pub data: &'a [u8],
     /// Modification time.
     pub mtime: u32,
+    /// `c_ino`: entries with the same `(ino, dev)` and `nlink > 1` are hard links.
+    pub ino: u32,
+    /// `c_nlink`.
+    pub nlink: u32,
+    /// Owner.
+    pub uid: u32,
+    /// Group.
+    pub gid: u32,
+    /// `(c_devmajor, c_devminor)`: the device of the archived file (identifies hard links).
+    pub dev: (u32, u32),
+    /// `(c_rdevmajor, c_rdevminor)`: the device number of a device node.
+    pub rdev: (u32, u32),
 }
 
 /// Why an archive could not be read.
@@ -76,8 +88,14 @@ impl<'a> Reader<'a> {
             return Err(CpioError::BadMagic);
         }
         let field = |i: usize| hex(&h[6 + i * 8..14 + i * 8]);
+        let ino = field(0)?;
         let mode = field(1)?;
+        let uid = field(2)?;
+        let gid = field(3)?;
+        let nlink = field(4)?;
         let mtime = field(5)?;
+        let dev = (field(7)?, field(8)?);
+        let rdev = (field(9)?, field(10)?);
         let filesize = field(6)? as usize;
         let namesize = field(11)? as usize;
         let name_start = self.pos + 110;
@@ -91,7 +109,7 @@ impl<'a> Reader<'a> {
         if name == b"TRAILER!!!" {
             return Ok(None);
         }
-        Ok(Some(Entry { name, mode, data, mtime }))
+        Ok(Some(Entry { name, mode, data, mtime, ino, nlink, uid, gid, dev, rdev }))
     }
 }
 

@@ -1,67 +1,131 @@
-//! The file-descriptor table and the open files behind it.
+//! The file-descriptor table and the open file descriptions behind it.
 //!
-//! Today an open file is one of the console streams (a terminal or a pipe on the host side, as
-//! the CLI reports) or the app's stdin captured by the CLI; the VFS issue adds regular files,
-//! pipes and sockets behind the same [`OpenFile`].
+//! An [`OpenFile`] (Linux's `struct file`) is shared by duplicated descriptors: it holds the
+//! object ([`FileOps`]), the status flags and the offset. Its flags and offset sit behind
+//! a small lock; the object is reached without it, so waiting on a pipe never holds it.
 
+use crate::file::FileOps;
+use crate::lock::LockOwner;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use elfin_abi::Errno;
-use spin::Mutex;
+use linux_raw_sys::general as g;
+use spin::{Mutex, MutexGuard};
 
-/// Which console stream a file writes to (or reads from).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
-    /// fd 0: the terminal's input (COM1 receive).
-    Stdin,
-    /// fd 1: COM1.
-    Stdout,
-    /// fd 2: COM2.
-    Stderr,
-}
+pub use crate::file::Stream;
 
-/// What an open file is.
-#[derive(Debug)]
-pub enum FileKind {
-    /// A console stream; `tty` says whether the host side is a terminal (else it is a pipe).
-    Console {
-        /// The stream.
-        stream: Stream,
-        /// A terminal on the host (true) or a pipe/file (false).
-        tty: bool,
-    },
-    /// Read-only bytes handed over at boot (the CLI's stdin when it was not a terminal); reads
-    /// like the read end of a pipe whose writer has finished.
-    Bytes(Arc<[u8]>),
-}
-
-/// An open file description (shared by duplicated descriptors).
-#[derive(Debug)]
-pub struct OpenFile {
-    /// The object.
-    pub kind: FileKind,
+/// Flags and offset of an open file description.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FileState {
     /// `O_ACCMODE` and status flags (`O_APPEND`, `O_NONBLOCK`...).
     pub flags: u32,
-    /// Current offset (for `Bytes`: how much has been read).
+    /// Current offset (directories: the `getdents` position).
     pub offset: u64,
 }
 
+/// An open file description.
+pub struct OpenFile {
+    /// The object.
+    pub ops: Arc<dyn FileOps>,
+    /// The path it was opened by (empty for pipes, sockets, anonymous files).
+    pub path: Vec<u8>,
+    state: Mutex<FileState>,
+}
+
+/// A shared open file description.
+pub type FileRef = Arc<OpenFile>;
+
+impl core::fmt::Debug for OpenFile {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "OpenFile({:?}, {:#x})", alloc::string::String::from_utf8_lossy(&self.path), self.flags())
+    }
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        let id = self.id();
+        self.ops.inode().locks.lock().release_description(id);
+    }
+}
+
 impl OpenFile {
-    /// A new open file description.
-    pub fn new(kind: FileKind, flags: u32) -> Arc<Mutex<OpenFile>> {
-        Arc::new(Mutex::new(OpenFile { kind, flags, offset: 0 }))
+    /// A new open file description of `ops` with `flags`, opened by `path`.
+    pub fn new(ops: Arc<dyn FileOps>, flags: u32, path: Vec<u8>) -> FileRef {
+        Arc::new(OpenFile { ops, path, state: Mutex::new(FileState { flags, offset: 0 }) })
     }
 
-    /// Can this description be read? (`O_RDONLY` or `O_RDWR`.)
+    /// Identity of the description (OFD locks and flock belong to it).
+    pub fn id(&self) -> usize {
+        self as *const OpenFile as usize
+    }
+
+    /// Owner of this description's OFD locks.
+    pub fn lock_owner(&self) -> LockOwner {
+        LockOwner::Description(self.id())
+    }
+
+    /// Flags and offset, locked.
+    pub fn state(&self) -> MutexGuard<'_, FileState> {
+        self.state.lock()
+    }
+
+    /// `O_ACCMODE` and status flags.
+    pub fn flags(&self) -> u32 {
+        self.state.lock().flags
+    }
+
+    /// Replace the status flags that `F_SETFL` may change (`mask`) with `flags`.
+    pub fn set_flags(&self, mask: u32, flags: u32) {
+        let mut s = self.state.lock();
+        s.flags = (s.flags & !mask) | (flags & mask);
+    }
+
+    /// Current offset.
+    pub fn offset(&self) -> u64 {
+        self.state.lock().offset
+    }
+
+    /// Set the offset.
+    pub fn set_offset(&self, off: u64) {
+        self.state.lock().offset = off;
+    }
+
+    /// Non-blocking?
+    pub fn nonblocking(&self) -> bool {
+        self.flags() & g::O_NONBLOCK != 0
+    }
+
+    /// Can this description be read? (`O_RDONLY` or `O_RDWR`, not `O_PATH`.)
     pub fn readable(&self) -> bool {
-        let acc = self.flags & linux_raw_sys::general::O_ACCMODE;
-        acc == linux_raw_sys::general::O_RDONLY || acc == linux_raw_sys::general::O_RDWR
+        let f = self.flags();
+        let acc = f & g::O_ACCMODE;
+        f & g::O_PATH == 0 && (acc == g::O_RDONLY || acc == g::O_RDWR)
     }
 
-    /// Can this description be written? (`O_WRONLY` or `O_RDWR`.)
+    /// Can this description be written? (`O_WRONLY` or `O_RDWR`, not `O_PATH`.)
     pub fn writable(&self) -> bool {
-        let acc = self.flags & linux_raw_sys::general::O_ACCMODE;
-        acc == linux_raw_sys::general::O_WRONLY || acc == linux_raw_sys::general::O_RDWR
+        let f = self.flags();
+        let acc = f & g::O_ACCMODE;
+        f & g::O_PATH == 0 && (acc == g::O_WRONLY || acc == g::O_RDWR)
+    }
+
+    /// Opened with `O_PATH`?
+    pub fn is_path(&self) -> bool {
+        self.flags() & g::O_PATH != 0
+    }
+
+    /// What `readlink("/proc/self/fd/N")` shows: the path (with ` (deleted)` once the file
+    /// has no name left), or the object's own name (`pipe:[N]`, `anon_inode:[eventfd]`).
+    pub fn link_text(&self) -> Vec<u8> {
+        if self.path.is_empty() {
+            return self.ops.link_name().unwrap_or_default();
+        }
+        let mut p = self.path.clone();
+        let inode = self.ops.inode();
+        if inode.meta.lock().nlink == 0 {
+            p.extend_from_slice(b" (deleted)");
+        }
+        p
     }
 }
 
@@ -69,7 +133,7 @@ impl OpenFile {
 #[derive(Debug, Clone)]
 pub struct FdEntry {
     /// The open file description.
-    pub file: Arc<Mutex<OpenFile>>,
+    pub file: FileRef,
     /// `FD_CLOEXEC`.
     pub cloexec: bool,
 }
@@ -100,7 +164,7 @@ impl FdTable {
     }
 
     /// The open file at `fd`, or `EBADF`.
-    pub fn file(&self, fd: i32) -> Result<Arc<Mutex<OpenFile>>, Errno> {
+    pub fn file(&self, fd: i32) -> Result<FileRef, Errno> {
         self.get(fd).map(|e| e.file.clone())
     }
 
@@ -126,15 +190,34 @@ impl FdTable {
     pub fn close(&mut self, fd: i32) -> Result<FdEntry, Errno> {
         usize::try_from(fd).ok().and_then(|i| self.slots.get_mut(i)).and_then(Option::take).ok_or(Errno::EBADF)
     }
+
+    /// The open descriptors, in order.
+    pub fn open_fds(&self) -> Vec<i32> {
+        self.slots.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(i, _)| i as i32).collect()
+    }
+
+    /// One past the highest slot the table has room for.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// No slots at all?
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vfs::Vfs;
+    use crate::vfs::inode::ZeroClock;
     use linux_raw_sys::general::{O_RDONLY, O_WRONLY};
 
     fn entry(flags: u32) -> FdEntry {
-        FdEntry { file: OpenFile::new(FileKind::Console { stream: Stream::Stdout, tty: false }, flags), cloexec: false }
+        let vfs = Vfs::new(Arc::new(ZeroClock), 1 << 20).unwrap();
+        let ops = crate::stdio::console(&vfs.devpts, Stream::Stdout, false).unwrap();
+        FdEntry { file: OpenFile::new(ops, flags, Vec::new()), cloexec: false }
     }
 
     #[test]
@@ -150,12 +233,15 @@ mod tests {
         assert_eq!(t.get(-1).unwrap_err(), Errno::EBADF);
         assert_eq!(t.get(99).unwrap_err(), Errno::EBADF);
         assert_eq!(t.install(entry(O_WRONLY), 0, 4), Ok(1));
+        assert_eq!(t.open_fds(), alloc::vec![0, 1, 2, 3]);
     }
 
     #[test]
     fn access_modes() {
-        let f = OpenFile::new(FileKind::Bytes(Arc::from(&b"x"[..])), O_RDONLY);
-        assert!(f.lock().readable());
-        assert!(!f.lock().writable());
+        let f = entry(O_RDONLY).file;
+        assert!(f.readable());
+        assert!(!f.writable());
+        let p = entry(O_RDONLY | g::O_PATH).file;
+        assert!(!p.readable());
     }
 }

@@ -6,6 +6,9 @@ use crate::fd::FdTable;
 use crate::futex::FutexTable;
 use crate::signal::SignalState;
 use crate::thread::ThreadState;
+use crate::vfs::inode::ZeroClock;
+use crate::vfs::{Inode, Vfs};
+use alloc::sync::Arc;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use elfin_abi::Errno;
@@ -56,6 +59,25 @@ pub struct Creds {
     pub egid: u32,
 }
 
+/// The filesystem view of a process (Linux's `fs_struct`): the tree, its root and working
+/// directory.
+#[derive(Debug, Clone)]
+pub struct FsContext {
+    /// The filesystem tree.
+    pub vfs: Arc<Vfs>,
+    /// Root directory (`/`).
+    pub root: Arc<Inode>,
+    /// Working directory.
+    pub cwd: Arc<Inode>,
+}
+
+impl FsContext {
+    /// Root and working directory at the root of `vfs`.
+    pub fn new(vfs: Arc<Vfs>) -> Self {
+        FsContext { root: vfs.root.clone(), cwd: vfs.root.clone(), vfs }
+    }
+}
+
 /// A process.
 #[derive(Debug)]
 pub struct Process {
@@ -77,10 +99,14 @@ pub struct Process {
     pub rlimits: [Rlimit; RLIM_NLIMITS],
     /// File mode creation mask.
     pub umask: u32,
-    /// Working directory (absolute).
-    pub cwd: Vec<u8>,
+    /// Root, working directory and the filesystem tree.
+    pub fs: FsContext,
     /// Path of the executable (for /proc/self/exe).
     pub exe: Vec<u8>,
+    /// argv as `/proc/self/cmdline` shows it (each argument NUL-terminated).
+    pub cmdline: Vec<u8>,
+    /// The initial environment as `/proc/self/environ` shows it.
+    pub environ: Vec<u8>,
     /// Descriptors.
     pub fds: FdTable,
     /// Signal actions.
@@ -88,8 +114,18 @@ pub struct Process {
 }
 
 impl Process {
-    /// The first process of the VM, running `exe`.
+    /// The first process of the VM, running `exe`, with a fresh filesystem tree (for tests;
+    /// the kernel uses [`Process::with_vfs`]).
     pub fn new(exe: Vec<u8>) -> Self {
+        let vfs = match Vfs::new(Arc::new(ZeroClock), 64 << 20) {
+            Ok(v) => v,
+            Err(e) => panic!("cannot build an empty filesystem tree: {e:?}"),
+        };
+        Self::with_vfs(exe, vfs)
+    }
+
+    /// The first process of the VM, running `exe`, on the filesystem tree `vfs`.
+    pub fn with_vfs(exe: Vec<u8>, vfs: Arc<Vfs>) -> Self {
         Process {
             pid: 1,
             ppid: 0,
@@ -100,8 +136,10 @@ impl Process {
             creds: Creds::default(),
             rlimits: default_rlimits(),
             umask: 0o022,
-            cwd: b"/".to_vec(),
+            fs: FsContext::new(vfs),
             exe,
+            cmdline: Vec::new(),
+            environ: Vec::new(),
             fds: FdTable::new(),
             signals: SignalState::default(),
         }

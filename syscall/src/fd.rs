@@ -1,24 +1,57 @@
-//! Descriptor-table calls: close, dup, dup2, dup3, fcntl, lseek.
+//! Descriptor-table calls (Linux's fs/file.c): close, close_range, dup, dup2, dup3.
 
 use crate::{Args, Ctx, SysResult};
 use elfin_abi::Errno;
-use elfin_posix::fd::FdEntry;
-use linux_raw_sys::general::{
-    F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, FASYNC, O_APPEND, O_CLOEXEC,
-    O_DIRECT, O_NOATIME, O_NONBLOCK, RLIMIT_NOFILE,
-};
+use elfin_posix::fd::{FdEntry, FileRef};
+use elfin_posix::lock::LockOwner;
+use linux_raw_sys::general::{O_CLOEXEC, RLIMIT_NOFILE};
 
-fn nofile(c: &Ctx) -> usize {
+/// `CLOSE_RANGE_UNSHARE`.
+const CLOSE_RANGE_UNSHARE: u32 = 2;
+/// `CLOSE_RANGE_CLOEXEC`.
+const CLOSE_RANGE_CLOEXEC: u32 = 4;
+
+/// The descriptor limit (`RLIMIT_NOFILE`, capped by `nr_open`).
+pub fn nofile(c: &Ctx) -> usize {
     c.p.rlimits[RLIMIT_NOFILE as usize].cur.min(1 << 20) as usize
+}
+
+/// What closing a descriptor does beyond the table: the process's POSIX record locks on the
+/// file go away (whichever descriptor they were taken through, as on Linux).
+pub fn release(c: &mut Ctx, file: &FileRef) {
+    file.ops.inode().locks.lock().release_owner(LockOwner::Process(c.p.pid));
 }
 
 /// close(2).
 pub fn close(c: &mut Ctx, a: &Args) -> SysResult {
-    c.p.fds.close(a.fd(0)).map(|_| 0)
+    let e = c.p.fds.close(a.fd(0))?;
+    release(c, &e.file);
+    Ok(0)
 }
 
-fn dup_from(c: &mut Ctx, old: i32, min: usize, cloexec: bool) -> SysResult {
-    let file = c.p.fds.file(old)?;
+/// close_range(2): close (or mark close-on-exec) every open descriptor in `[first, last]`.
+pub fn close_range(c: &mut Ctx, a: &Args) -> SysResult {
+    let (first, last) = (a.uint(0), a.uint(1));
+    let flags = a.flags(2, CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)?;
+    if first > last {
+        return Err(Errno::EINVAL);
+    }
+    for fd in c.p.fds.open_fds() {
+        let fdu = fd as u32;
+        if fdu < first || fdu > last {
+            continue;
+        }
+        if flags & CLOSE_RANGE_CLOEXEC != 0 {
+            c.p.fds.get_mut(fd)?.cloexec = true;
+        } else if let Ok(e) = c.p.fds.close(fd) {
+            release(c, &e.file);
+        }
+    }
+    Ok(0)
+}
+
+/// Install `file` at the lowest free descriptor `>= min` (`F_DUPFD`, `dup`).
+pub fn dup_from(c: &mut Ctx, file: FileRef, min: usize, cloexec: bool) -> SysResult {
     let limit = nofile(c);
     if min >= limit {
         return Err(Errno::EINVAL);
@@ -26,15 +59,31 @@ fn dup_from(c: &mut Ctx, old: i32, min: usize, cloexec: bool) -> SysResult {
     c.p.fds.install(FdEntry { file, cloexec }, min, limit).map(|fd| fd as usize)
 }
 
+/// Install a new open file at the lowest free descriptor; `EMFILE` when the table is full.
+pub fn install(c: &mut Ctx, file: FileRef, cloexec: bool) -> SysResult {
+    let limit = nofile(c);
+    c.p.fds.install(FdEntry { file, cloexec }, 0, limit).map(|fd| fd as usize)
+}
+
+/// Is there a free descriptor below the limit? (Linux allocates the descriptor before it
+/// resolves the path, so a full table is `EMFILE` even for a path that does not exist.)
+pub fn check_free(c: &Ctx) -> Result<(), Errno> {
+    let limit = nofile(c);
+    if (0..limit).any(|i| c.p.fds.get(i as i32).is_err()) { Ok(()) } else { Err(Errno::EMFILE) }
+}
+
 /// dup(2).
 pub fn dup(c: &mut Ctx, a: &Args) -> SysResult {
-    dup_from(c, a.fd(0), 0, false)
+    let file = c.p.fds.file(a.fd(0))?;
+    dup_from(c, file, 0, false)
 }
 
 fn dup_to(c: &mut Ctx, old: i32, new: i32, cloexec: bool) -> SysResult {
     let file = c.p.fds.file(old)?;
     let new_ok = usize::try_from(new).ok().filter(|&n| n < nofile(c)).ok_or(Errno::EBADF)?;
-    c.p.fds.install_at(new_ok, FdEntry { file, cloexec });
+    if let Some(prev) = c.p.fds.install_at(new_ok, FdEntry { file, cloexec }) {
+        release(c, &prev.file);
+    }
     Ok(new_ok)
 }
 
@@ -56,36 +105,4 @@ pub fn dup3(c: &mut Ctx, a: &Args) -> SysResult {
         return Err(Errno::EINVAL);
     }
     dup_to(c, old, new, flags & O_CLOEXEC != 0)
-}
-
-/// fcntl(2): descriptor and status flags, duplication.
-pub fn fcntl(c: &mut Ctx, a: &Args) -> SysResult {
-    let fd = a.fd(0);
-    match a.uint(1) {
-        F_DUPFD => dup_from(c, fd, a.raw(2) as usize, false),
-        F_DUPFD_CLOEXEC => dup_from(c, fd, a.raw(2) as usize, true),
-        F_GETFD => Ok(if c.p.fds.get(fd)?.cloexec { FD_CLOEXEC as usize } else { 0 }),
-        F_SETFD => {
-            c.p.fds.get_mut(fd)?.cloexec = a.raw(2) as u32 & FD_CLOEXEC != 0;
-            Ok(0)
-        }
-        F_GETFL => Ok(c.p.fds.file(fd)?.lock().flags as usize),
-        F_SETFL => {
-            let file = c.p.fds.file(fd)?;
-            let changeable = O_APPEND | O_NONBLOCK | FASYNC | O_DIRECT | O_NOATIME;
-            let mut f = file.lock();
-            f.flags = (f.flags & !changeable) | (a.raw(2) as u32 & changeable);
-            Ok(0)
-        }
-        _ => {
-            c.p.fds.get(fd)?;
-            Err(Errno::EINVAL)
-        }
-    }
-}
-
-/// lseek(2): console streams and pipes cannot seek.
-pub fn lseek(c: &mut Ctx, a: &Args) -> SysResult {
-    c.p.fds.get(a.fd(0))?;
-    Err(Errno::ESPIPE)
 }

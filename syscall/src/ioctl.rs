@@ -1,14 +1,16 @@
-//! ioctl on the console: a terminal answers TCGETS and TIOCGWINSZ like a Linux pty; a pipe
-//! (the host redirected the stream) answers ENOTTY, as Linux does.
+//! ioctl: the generic file ioctls (`FIONBIO`, `FIOASYNC`, `FIOCLEX`, `FIONCLEX`, `FIONREAD`)
+//! and the terminal ones on the console: a terminal answers TCGETS and TIOCGWINSZ like a
+//! Linux pty; anything else (a pipe the host redirected a stream to, a file) answers ENOTTY,
+//! as Linux does.
 
 use crate::{Args, Ctx, SysResult};
 use elfin_abi::{Errno, linux_struct, set};
-use elfin_posix::fd::FileKind;
+use elfin_posix::file::SeekKind;
 use linux_raw_sys::general::{
     B38400, BRKINT, CREAD, CS8, ECHO, ECHOCTL, ECHOE, ECHOK, ECHOKE, HUPCL, ICANON, ICRNL, IEXTEN, IMAXBEL, ISIG,
     IUTF8, IXON, ONLCR, OPOST, O_NONBLOCK, termios, winsize,
 };
-use linux_raw_sys::ioctl::{FIOCLEX, FIONBIO, FIONCLEX, TCGETS, TCSETS, TCSETSF, TCSETSW, TIOCGPGRP, TIOCGWINSZ};
+use linux_raw_sys::ioctl::{FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, TCGETS, TCSETS, TCSETSF, TCSETSW, TIOCGPGRP, TIOCGWINSZ};
 
 linux_struct!(
     /// `struct termios` of the kernel ABI.
@@ -37,22 +39,34 @@ fn default_termios() -> Termios {
 pub fn ioctl(c: &mut Ctx, a: &Args) -> SysResult {
     let fd = a.fd(0);
     let cmd = a.uint(1);
-    let file = c.p.fds.file(fd)?;
+    let file = crate::path::file_io(c, fd)?;
     match cmd {
-        FIONBIO => {
+        FIONBIO | FIOASYNC => {
             let on = a.ptr::<i32>(2).read(c.k.mem())?;
-            let mut f = file.lock();
-            f.flags = if on != 0 { f.flags | O_NONBLOCK } else { f.flags & !O_NONBLOCK };
+            let bit = if cmd == FIONBIO { O_NONBLOCK } else { linux_raw_sys::general::FASYNC };
+            file.set_flags(bit, if on != 0 { bit } else { 0 });
             return Ok(0);
         }
         FIOCLEX | FIONCLEX => {
             c.p.fds.get_mut(fd)?.cloexec = cmd == FIOCLEX;
             return Ok(0);
         }
+        FIONREAD => {
+            // Regular files: bytes from the offset to the end; streams: bytes waiting.
+            let n = if file.ops.seek_kind() == SeekKind::Sized && file.ops.inode().is_regular() {
+                Some(file.ops.size().saturating_sub(file.offset()) as usize)
+            } else {
+                file.ops.bytes_ready()
+            };
+            match n {
+                Some(n) => return a.ptr::<i32>(2).write(c.k.mem(), &(n.min(i32::MAX as usize) as i32)).map(|_| 0),
+                None if file.ops.inode().is_dir() => return Err(Errno::EINVAL),
+                None => return Err(Errno::ENOTTY),
+            }
+        }
         _ => {}
     }
-    let tty = matches!(file.lock().kind, FileKind::Console { tty: true, .. });
-    if !tty {
+    if !file.ops.is_tty() {
         return Err(Errno::ENOTTY);
     }
     match cmd {

@@ -4,7 +4,8 @@
 
 use crate::{Args, Ctx, SysResult};
 use elfin_abi::Errno;
-use linux_raw_sys::general::MAP_ANONYMOUS;
+use elfin_posix::vfs::devfs::MemDev;
+use linux_raw_sys::general::{MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE, PROT_WRITE};
 
 const PAGE_MASK: u64 = 4095;
 
@@ -13,15 +14,36 @@ pub fn brk(c: &mut Ctx, a: &Args) -> SysResult {
     Ok(c.k.brk(a.raw(0)) as usize)
 }
 
-/// mmap(2): anonymous memory. A descriptor-backed mapping needs the VFS: an open console or
-/// pipe cannot be mapped (`ENODEV`, as on Linux).
+/// mmap(2): anonymous memory, and `/dev/zero` (which is anonymous memory too). The descriptor
+/// of a file mapping is checked as Linux does: readable (`EACCES`), writable for a writable
+/// shared mapping (`EACCES`), and mappable at all (`ENODEV` for pipes, consoles...).
 pub fn mmap(c: &mut Ctx, a: &Args) -> SysResult {
     let (addr, len, prot, flags, fd, off) = (a.raw(0), a.raw(1), a.uint(2), a.uint(3), a.fd(4), a.raw(5));
     if off & PAGE_MASK != 0 {
         return Err(Errno::EINVAL);
     }
     if flags & MAP_ANONYMOUS == 0 {
-        c.p.fds.get(fd)?;
+        let file = c.p.fds.file(fd)?;
+        if file.is_path() {
+            return Err(Errno::EBADF);
+        }
+        let shared = matches!(flags & MAP_TYPE, MAP_SHARED | MAP_SHARED_VALIDATE);
+        if shared && prot & PROT_WRITE != 0 && !file.writable() {
+            return Err(Errno::EACCES);
+        }
+        if !file.readable() {
+            return Err(Errno::EACCES);
+        }
+        if !file.ops.mappable() {
+            return Err(Errno::ENODEV);
+        }
+        let any: &dyn core::any::Any = &*file.ops;
+        if let Some(dev) = any.downcast_ref::<MemDev>()
+            && dev.is_zero()
+        {
+            let flags = (flags & !MAP_TYPE) | MAP_ANONYMOUS | if shared { MAP_SHARED } else { MAP_PRIVATE };
+            return c.k.mmap(addr, len, prot, flags).map(|v| v as usize);
+        }
         return Err(Errno::ENODEV);
     }
     c.k.mmap(addr, len, prot, flags).map(|v| v as usize)

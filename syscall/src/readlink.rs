@@ -1,38 +1,37 @@
-//! readlink and readlinkat: `/proc/self/exe` (the VFS issue adds real symlinks).
+//! readlink and readlinkat: plain symlinks and procfs links (`/proc/self/exe`, `fd/N`...).
 
+use crate::path::{ProcView, lookup_at, read_path};
 use crate::{Args, Ctx, SysResult};
 use alloc::vec::Vec;
 use elfin_abi::{Errno, UserCStr, UserSlice};
+use elfin_posix::vfs::Body;
+use elfin_posix::vfs::procfs;
+use linux_raw_sys::general::AT_FDCWD;
 
-/// Linux's `PATH_MAX`.
-pub const PATH_MAX: usize = 4096;
-
-fn resolve(c: &Ctx, path: &[u8]) -> Result<Vec<u8>, Errno> {
-    let mut abs = Vec::new();
-    if !path.starts_with(b"/") {
-        abs.extend_from_slice(&c.p.cwd);
-        if !abs.ends_with(b"/") {
-            abs.push(b'/');
-        }
-    }
-    abs.extend_from_slice(path);
-    let mut pid_dir = Vec::from(&b"/proc/"[..]);
-    pid_dir.extend_from_slice(alloc::format!("{}/exe", c.p.pid).as_bytes());
-    if abs == b"/proc/self/exe" || abs == b"/proc/thread-self/exe" || abs == pid_dir {
-        return Ok(c.p.exe.clone());
-    }
-    Err(Errno::ENOENT)
-}
-
-fn readlink_common(c: &mut Ctx, path: UserCStr, buf: UserSlice, size: i32) -> SysResult {
+fn readlink_common(c: &mut Ctx, dirfd: i32, path: UserCStr, buf: UserSlice, size: i32) -> SysResult {
     if size <= 0 {
         return Err(Errno::EINVAL);
     }
-    let path = path.read(c.k.mem(), PATH_MAX)?;
-    if path.is_empty() {
-        return Err(Errno::ENOENT);
-    }
-    let target = resolve(c, &path)?;
+    let path = read_path(c, path)?;
+    let inode = if path.is_empty() {
+        // An empty path reads the symlink dirfd itself names (opened O_PATH | O_NOFOLLOW).
+        if dirfd == AT_FDCWD {
+            return Err(Errno::ENOENT);
+        }
+        let i = c.p.fds.file(dirfd)?.ops.inode().clone();
+        if !i.is_symlink() {
+            return Err(Errno::ENOENT);
+        }
+        i
+    } else {
+        lookup_at(c, dirfd, &path, false)?.inode
+    };
+    let target: Vec<u8> = match &inode.body {
+        Body::Symlink(t) => t.clone(),
+        Body::Proc(_) if inode.is_symlink() => procfs::readlink(&inode, &ProcView { p: c.p, k: &*c.k })?,
+        _ => return Err(Errno::EINVAL),
+    };
+    inode.touch_accessed();
     let n = target.len().min(size as usize);
     buf.write(c.k.mem(), &target[..n])?;
     Ok(n)
@@ -40,11 +39,10 @@ fn readlink_common(c: &mut Ctx, path: UserCStr, buf: UserSlice, size: i32) -> Sy
 
 /// readlink(2).
 pub fn readlink(c: &mut Ctx, a: &Args) -> SysResult {
-    readlink_common(c, a.cstr(0), a.slice(1, a.usize(2)), a.int(2))
+    readlink_common(c, AT_FDCWD, a.cstr(0), a.slice(1, a.usize(2)), a.int(2))
 }
 
-/// readlinkat(2): relative paths resolve against the working directory (`AT_FDCWD`); other
-/// directory descriptors need the VFS.
+/// readlinkat(2).
 pub fn readlinkat(c: &mut Ctx, a: &Args) -> SysResult {
-    readlink_common(c, a.cstr(1), a.slice(2, a.usize(3)), a.int(3))
+    readlink_common(c, a.fd(0), a.cstr(1), a.slice(2, a.usize(3)), a.int(3))
 }

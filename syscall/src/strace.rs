@@ -16,6 +16,8 @@ pub enum Arg {
     Uint,
     /// Hexadecimal (flags, addresses).
     Hex,
+    /// Octal (file modes), as strace shows them (`0644`).
+    Oct,
     /// A file descriptor (`AT_FDCWD` by name).
     Fd,
     /// A pointer (`NULL` or hex).
@@ -35,6 +37,8 @@ pub enum Ret {
     Dec,
     /// Hexadecimal (addresses).
     Hex,
+    /// Octal (umask).
+    Oct,
 }
 
 const SHOWN: usize = 32;
@@ -77,6 +81,7 @@ fn arg(out: &mut String, k: &dyn Kernel, a: Arg, args: &Args, i: usize, r: Optio
         Arg::Int => write!(out, "{}", v as i64),
         Arg::Uint => write!(out, "{v}"),
         Arg::Hex => write!(out, "{v:#x}"),
+        Arg::Oct => write!(out, "{:#o}", v as u32),
         Arg::Fd if v as i32 == -100 => write!(out, "AT_FDCWD"),
         Arg::Fd => write!(out, "{}", v as i32),
         Arg::Ptr if v == 0 => write!(out, "NULL"),
@@ -119,6 +124,7 @@ pub fn trace_call(k: &mut dyn Kernel, e: &Entry, args: &Args, r: Option<SysResul
             let _ = match e.ret {
                 crate::strace::Ret::Dec => write!(out, " = {}", v as i64),
                 crate::strace::Ret::Hex => write!(out, " = {v:#x}"),
+                crate::strace::Ret::Oct => write!(out, " = {v:#o}"),
             };
         }
         Some(Err(errno)) => {

@@ -25,7 +25,10 @@ pub struct LibRef {
     pub soname: String,
     /// Path inside its package (as installed).
     pub path: String,
+    /// The package and version it came from (`name_version`).
     pub package: String,
+    /// How that package was found.
+    pub found_by: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -370,8 +373,7 @@ impl Runner {
                     }
                 };
                 let (shown, dir) = self.apt.in_package(path);
-                let package = if how.contains('(') && !how.starts_with("the application") { how.clone() } else { format!("{dir}: {how}") };
-                r.libraries.push(LibRef { soname: soname.clone(), path: shown, package });
+                r.libraries.push(LibRef { soname: soname.clone(), path: shown, package: dir.replace("%3a", ":"), found_by: how.clone() });
                 self.account(&mut r, &info.syscalls.clone(), soname);
                 for n in &info.needed {
                     queue.push((n.clone(), info.runpaths.clone()));

@@ -448,7 +448,7 @@ fn markdown(run: &RunResult, apps: &[AppResult], table: &Table, inputs: &Inputs<
         if !a.extra.is_empty() {
             let _ = writeln!(md, "- Modules loaded at run time (analysed too): {}", a.extra.len());
         }
-        let libs: Vec<String> = a.libraries.iter().map(|l| format!("`{}`", l.soname)).collect();
+        let libs: Vec<String> = a.libraries.iter().map(|l| format!("`{}` ({})", l.soname, l.package.replacen('_', " ", 1))).collect();
         let _ = writeln!(md, "- Shared libraries ({}): {}", libs.len(), if libs.is_empty() { "none (statically linked)".to_string() } else { libs.join(", ") });
         if !a.unresolved_libraries.is_empty() {
             let _ = writeln!(md, "- **Unresolved libraries** (not analysed): {}", a.unresolved_libraries.join(", "));
