@@ -16,25 +16,39 @@ pub mod linux_names;
 pub mod strace;
 pub mod table;
 
+pub mod path;
+
+mod access;
 mod arch_prctl;
 mod clone;
+mod attr;
 mod cwd;
 mod exit;
+mod fcntl;
 mod fd;
 mod futex;
 mod ids;
 mod ioctl;
+mod locks;
 mod mman;
+mod namei;
+mod open;
+mod pipe;
 mod random;
 mod read_write;
+mod readdir;
 mod readlink;
 mod resource;
 mod sched;
 pub mod signal;
 mod stat;
+mod statfs;
+mod sync;
 mod thread;
 mod time;
+mod truncate;
 mod uname;
+mod utimes;
 
 #[cfg(test)]
 mod tests;
@@ -44,8 +58,10 @@ pub use elfin_abi::{Errno, SysResult};
 pub use elfin_posix::process::Process;
 pub use table::{Dispatcher, Entry, Status, TABLE};
 
+use alloc::vec::Vec;
 use elfin_abi::UserMemory;
 use elfin_posix::fd::Stream;
+use elfin_posix::vfs::procfs::{MapInfo, MemInfo};
 
 /// Clocks the kernel keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +136,21 @@ pub trait Kernel {
     fn log(&mut self, args: core::fmt::Arguments);
     /// Trace output line (shown with `--strace`).
     fn trace(&mut self, args: core::fmt::Arguments);
+    /// Wait for an event a blocked call needs (data in a pipe, a timer, a lock), at most until
+    /// `deadline` (monotonic ns): returns whenever something may have changed, and the
+    /// caller checks its condition again (`crate::path::block_on`). `EINTR` when a signal
+    /// must be handled. The default returns at once (the caller then polls).
+    fn wait_event(&mut self, _deadline: Option<u64>) -> Result<(), Errno> {
+        Ok(())
+    }
+    /// The memory regions of the address space, for `/proc/self/maps`.
+    fn regions(&self) -> Vec<MapInfo> {
+        Vec::new()
+    }
+    /// RAM figures, for `/proc/meminfo`.
+    fn mem_info(&self) -> MemInfo {
+        MemInfo::default()
+    }
 }
 
 /// What a handler works with.

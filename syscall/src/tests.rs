@@ -3,7 +3,8 @@
 
 use crate::{Clock, Dispatcher, Kernel, Process};
 use elfin_abi::{Errno, UserMemory};
-use elfin_posix::fd::{FdEntry, FileKind, OpenFile, Stream};
+use elfin_posix::fd::{FdEntry, OpenFile, Stream};
+use elfin_posix::stdio;
 use linux_raw_sys::general::*;
 use std::cell::RefCell;
 
@@ -133,10 +134,12 @@ impl Kernel for Fake {
 
 fn process(stdout_tty: bool) -> Process {
     let mut p = Process::new(b"/bin/app".to_vec());
-    let e = |kind, flags| FdEntry { file: OpenFile::new(kind, flags), cloexec: false };
-    p.fds.install_at(0, e(FileKind::Bytes(std::sync::Arc::from(&b"input\n"[..])), O_RDONLY));
-    p.fds.install_at(1, e(FileKind::Console { stream: Stream::Stdout, tty: stdout_tty }, O_WRONLY));
-    p.fds.install_at(2, e(FileKind::Console { stream: Stream::Stderr, tty: false }, O_WRONLY));
+    let vfs = p.fs.vfs.clone();
+    let e = |ops, flags| FdEntry { file: OpenFile::new(ops, flags, Vec::new()), cloexec: false };
+    p.fds.install_at(0, e(stdio::captured(&vfs.pipefs, b"input\n").unwrap(), O_RDONLY));
+    let out_sb = if stdout_tty { &vfs.devpts } else { &vfs.pipefs };
+    p.fds.install_at(1, e(stdio::console(out_sb, Stream::Stdout, stdout_tty).unwrap(), O_WRONLY));
+    p.fds.install_at(2, e(stdio::console(&vfs.pipefs, Stream::Stderr, false).unwrap(), O_WRONLY));
     p
 }
 
@@ -305,7 +308,8 @@ fn fd_table_calls() {
 #[test]
 fn mmap_of_a_console_is_enodev() {
     let (mut k, mut p) = (Fake::new(), process(false));
-    assert_eq!(call(&mut k, &mut p, __NR_mmap, [0, 4096, 3, MAP_PRIVATE as u64, 1, 0]), err(Errno::ENODEV));
+    assert_eq!(call(&mut k, &mut p, __NR_mmap, [0, 4096, 3, MAP_PRIVATE as u64, 0, 0]), err(Errno::ENODEV));
+    assert_eq!(call(&mut k, &mut p, __NR_mmap, [0, 4096, 3, MAP_PRIVATE as u64, 1, 0]), err(Errno::EACCES));
     assert_eq!(call(&mut k, &mut p, __NR_mmap, [0, 4096, 3, MAP_PRIVATE as u64, 99, 0]), err(Errno::EBADF));
     assert_eq!(call(&mut k, &mut p, __NR_mmap, [0, 4096, 3, (MAP_PRIVATE | MAP_ANONYMOUS) as u64, u64::MAX, 1]), err(Errno::EINVAL));
     assert_eq!(call(&mut k, &mut p, __NR_mmap, [0, 4096, 3, (MAP_PRIVATE | MAP_ANONYMOUS) as u64, u64::MAX, 0]), 0x7000_0000);
