@@ -78,7 +78,7 @@ impl Apt {
         std::fs::create_dir_all(cache.join("x"))?;
         Ok(Apt {
             cache: cache.to_path_buf(),
-            shown: HashMap::new(),
+            shown: Self::load_shown(cache),
             so_index: BTreeMap::new(),
             indexed: Default::default(),
             log: vec![],
@@ -111,6 +111,42 @@ impl Apt {
         for n in todo {
             self.shown.entry(n.clone()).or_insert(None);
         }
+    }
+
+    /// apt's package cache changes with every `apt-get update`; look-ups made since the last
+    /// one are kept in cache/apt-show.json, stamped with its modification time.
+    fn apt_stamp() -> String {
+        std::fs::metadata("/var/cache/apt/pkgcache.bin")
+            .and_then(|m| m.modified())
+            .map(|t| format!("{t:?}"))
+            .unwrap_or_default()
+    }
+
+    fn load_shown(cache: &Path) -> HashMap<String, Option<Package>> {
+        let Ok(text) = std::fs::read_to_string(cache.join("apt-show.json")) else { return HashMap::new() };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else { return HashMap::new() };
+        if v["stamp"].as_str() != Some(Self::apt_stamp().as_str()) || Self::apt_stamp().is_empty() {
+            return HashMap::new();
+        }
+        let mut out = HashMap::new();
+        if let Some(m) = v["packages"].as_object() {
+            for (k, p) in m {
+                let pkg = p.as_object().map(|o| Package {
+                    name: o["name"].as_str().unwrap_or_default().to_string(),
+                    version: o["version"].as_str().unwrap_or_default().to_string(),
+                    arch: o["arch"].as_str().unwrap_or_default().to_string(),
+                    source: o["source"].as_str().unwrap_or_default().to_string(),
+                });
+                out.insert(k.clone(), pkg);
+            }
+        }
+        out
+    }
+
+    /// Keep this run's package look-ups for the next run (see `apt_stamp`).
+    pub fn save_shown(&self) {
+        let v = serde_json::json!({ "stamp": Self::apt_stamp(), "packages": self.shown });
+        let _ = std::fs::write(self.cache.join("apt-show.json"), v.to_string());
     }
 
     /// Packages recorded in earlier runs as shipping some soname.

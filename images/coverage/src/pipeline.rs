@@ -154,7 +154,18 @@ impl Runner {
         let mut names: Vec<String> = list.apps.iter().flat_map(|a| a.packages.iter().cloned()).collect();
         names.push("libc6".into());
         names.extend(apt.remembered_packages());
+        // The library packages the applications depend on directly: most DT_NEEDED sonames
+        // are found among them, so one batch download replaces many small look-ups.
+        let app_pkgs: Vec<String> = list.apps.iter().flat_map(|a| a.packages.iter().cloned()).collect();
+        names.extend(depends_many(&app_pkgs));
+        names.sort();
+        names.dedup();
         apt.show_many(&names);
+        // One download for every package known to be needed (apt fetches them in parallel).
+        let known: Vec<Package> = names.iter().filter_map(|n| apt.show(n)).collect();
+        if let Err(e) = apt.fetch(&known) {
+            eprintln!("coverage: prefetch: {e:#} (fetching package by package instead)");
+        }
         let libc_pkg = apt.show("libc6").ok_or_else(|| anyhow!("apt-cache knows no libc6 (run apt-get update)"))?;
         apt.fetch(std::slice::from_ref(&libc_pkg))?;
         let libc_path = apt.lookup_indexed("libc.so.6").ok_or_else(|| anyhow!("libc6 has no libc.so.6"))?;
@@ -527,6 +538,7 @@ impl Runner {
     }
 
     pub fn take_log(&mut self) -> Vec<String> {
+        self.apt.save_shown();
         let mut l = std::mem::take(&mut self.log);
         l.append(&mut self.apt.log);
         l
@@ -544,7 +556,15 @@ fn read_head(p: &Path) -> std::io::Result<Vec<u8>> {
 
 /// Direct dependencies of a package that look like library packages.
 fn depends(pkg: &str) -> Vec<String> {
-    let out = std::process::Command::new("apt-cache").args(["depends", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", pkg]).output();
+    depends_many(&[pkg.to_string()])
+}
+
+/// Direct dependencies of packages that look like library packages (one apt-cache call).
+fn depends_many(pkgs: &[String]) -> Vec<String> {
+    let out = std::process::Command::new("apt-cache")
+        .args(["depends", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances"])
+        .args(pkgs)
+        .output();
     let Ok(o) = out else { return vec![] };
     String::from_utf8_lossy(&o.stdout)
         .lines()
