@@ -26,7 +26,7 @@ pub struct Heatmap {
 const CELL_W: f64 = 18.0;
 const CELL_H: f64 = 14.0;
 const LABEL_W: f64 = 230.0;
-const TOP: f64 = 96.0;
+const TOP: f64 = 112.0;
 const COL_LABEL_H: f64 = 118.0;
 const FONT: &str = "DejaVu Sans, Verdana, sans-serif";
 
@@ -116,6 +116,7 @@ impl Heatmap {
             );
         }
         let mut start = 0;
+        let mut group_index = 0;
         for i in 1..=self.col_groups.len() {
             if i == self.col_groups.len() || self.col_groups[i] != self.col_groups[start] {
                 let x0 = LABEL_W + start as f64 * CELL_W;
@@ -126,11 +127,14 @@ impl Heatmap {
                     TOP + 2.0,
                     TOP + 2.0
                 );
+                // Labels of neighbouring groups alternate between two lines, so a narrow
+                // group's label does not run into the next one.
+                let line = if group_index % 2 == 0 { TOP - 3.0 } else { TOP - 17.0 };
+                group_index += 1;
                 let _ = writeln!(
                     s,
-                    r##"<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="#333">{}</text>"##,
+                    r##"<text x="{}" y="{line}" font-size="12" text-anchor="middle" fill="#222">{}</text>"##,
                     (x0 + x1) / 2.0,
-                    TOP - 2.0,
                     esc(&self.col_groups[start])
                 );
                 if i < self.col_groups.len() {

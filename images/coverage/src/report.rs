@@ -82,7 +82,7 @@ pub fn build_heatmap(apps: &[AppResult], table: &Table, rows: &[u32], title: &st
     let groups: Vec<String> = apps
         .iter()
         .map(|a| match a.group.as_str() {
-            "unikraft" => "Unikraft's server set".to_string(),
+            "unikraft" => "Unikraft study servers".to_string(),
             "server" => "other servers".to_string(),
             g => g.to_string(),
         })
@@ -254,7 +254,17 @@ fn markdown(run: &RunResult, apps: &[AppResult], table: &Table, inputs: &Inputs<
     );
     let ranked = ranked_missing(apps, table);
     let top: Vec<String> = ranked.iter().take(12).map(|(n, s, d)| format!("`{}` ({s}/{d})", table.name(*n))).collect();
-    let _ = writeln!(md, "- Most-needed missing syscalls (apps needing it statically / apps seen making it): {}.\n", top.join(", "));
+    let _ = writeln!(md, "- Most-needed missing syscalls by static analysis (apps needing it statically / apps seen making it): {}.", top.join(", "));
+    let mut by_traced: Vec<&(u32, usize, usize)> = ranked.iter().filter(|r| r.2 > 0).collect();
+    by_traced.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0)));
+    let top_traced: Vec<String> = by_traced.iter().take(12).map(|(n, _, d)| format!("`{}` ({d})", table.name(*n))).collect();
+    let _ = writeln!(
+        md,
+        "- Most-needed missing syscalls by the traces (traced apps seen making it, of {}): {}. Static analysis over-approximates \
+         (every libc error path, such as `abort`, reaches many syscalls), so this list is the closer guide to what to implement next.",
+        traced.len(),
+        top_traced.join(", ")
+    );
     let exceptions: usize = traced.iter().map(|a| a.dynamic.as_ref().unwrap().exceptions.len()).sum();
     let _ = writeln!(
         md,
