@@ -386,6 +386,9 @@ fn markdown(run: &RunResult, apps: &[AppResult], table: &Table, inputs: &Inputs<
             let wc = popcon::weighted_completeness(pop, &needs, &|n| table.status(n).supported());
             let wc_strict = popcon::weighted_completeness(pop, &needs, &|n| table.status(n) == Status::Implemented);
             let known = apps.iter().filter(|a| pop.inst.contains_key(&a.popcon_package)).count();
+            if path.contains("popcon-sample") {
+                let _ = writeln!(md, "**These weights come from the sample file, whose counts are made up: an illustration of the method, not Debian's data.**\n");
+            }
             let _ = writeln!(
                 md,
                 "Install counts from `{path}` ({} packages; N = {} installations, the largest count in the file); {known} of the {} \
