@@ -49,8 +49,8 @@ impl Config {
             boot_reps: 11,
             syscall_runs: 5,
             linux_syscall_runs: 5,
-            batches: 101,
-            calls: 2000,
+            batches: 501,
+            calls: 200,
             elfin_mem: (1, 256, 1),
             linux_mem: (32, 256, 1),
             inserts: 60_000,
@@ -68,8 +68,8 @@ impl Config {
             boot_reps: 2,
             syscall_runs: 1,
             linux_syscall_runs: 1,
-            batches: 21,
-            calls: 500,
+            batches: 51,
+            calls: 200,
             elfin_mem: (1, 64, 1),
             linux_mem: (96, 160, 64),
             inserts: 2_000,
@@ -370,6 +370,9 @@ impl Bench {
                 lines.len()
             );
             for l in lines {
+                per.entry((peer, format!("{}.min", l.name)))
+                    .or_default()
+                    .push(l.min);
                 per.entry((peer, l.name)).or_default().push(l.median);
             }
             Ok(())

@@ -290,9 +290,26 @@ fn notes(bench: &Bench) -> Vec<String> {
         c("elfin", "call"),
         c("native", "call"),
     ) {
-        let lg = c("linux", "getppid").map_or(String::new(), |v| {
-            format!(" ({} in the Linux guest)", group(v))
-        });
+        let lg = match (c("linux", "getppid"), c("linux", "enosys")) {
+            (Some(g), Some(e)) => format!(" ({} and {} in the Linux guest)", group(g), group(e)),
+            _ => String::new(),
+        };
+        let fastest = match (
+            c("elfin", "getppid.min"),
+            c("elfin", "enosys.min"),
+            c("linux", "getppid.min"),
+            c("linux", "enosys.min"),
+        ) {
+            (Some(eg), Some(ee), Some(lg), Some(le)) => format!(
+                " The fastest batches, which the machine's other load disturbed least, give the picture with less noise: \
+                 getppid {} and ENOSYS {} cycles in Elfin, {} and {} in the Linux guest.",
+                group(eg),
+                group(ee),
+                group(lg),
+                group(le)
+            ),
+            _ => String::new(),
+        };
         n.push(format!(
             "**Syscall cost.** A no-op syscall costs {} cycles (getppid) and {} (ENOSYS) in Elfin{lg}. For scale, a plain \
              function call costs {} cycles in the guest against {} natively: under TCG guest code runs about {:.0}x slower, and a \
@@ -303,7 +320,7 @@ fn notes(bench: &Bench) -> Vec<String> {
              `BTreeSet`{}), then looks the thread up in the process's thread `BTreeMap` to clear its wait state. The fix: a fast path for calls that cannot block or switch \
              threads (no frame copy, no thread-table lookups, at most one lock), checked with this probe before and after; \
              each removed memory access matters more under TCG than on hardware. The function-call row runs the same \
-             user code in both guests, so its ratio shows the run-to-run noise on this machine.",
+             user code in both guests, so its ratio shows the run-to-run noise on this machine.{fastest}",
             group(eg),
             group(ee),
             group(call),
@@ -389,7 +406,7 @@ fn method(bench: &Bench) -> Vec<String> {
             .into(),
         format!(
             "**Syscall cost.** `programs/syscall.c` times {} batches of {} calls with rdtsc (median over batches, then median \
-             over runs) of `syscall` with getppid (110) and with 500 (ENOSYS everywhere), of an out-of-line function call, and of \
+             over runs; batches short enough that most run without a host context switch on a loaded machine) of `syscall` with getppid (110) and with 500 (ENOSYS everywhere), of an out-of-line function call, and of \
              mmap + one store + munmap of 4 KiB. Under TCG the guest's rdtsc reads the host TSC, so all figures are host cycles.",
             cfg.batches, cfg.calls
         ),
