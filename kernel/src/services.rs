@@ -144,12 +144,6 @@ impl Kernel for Services {
     fn log(&mut self, args: core::fmt::Arguments) {
         console::log(args)
     }
-    fn wait_event(&mut self, _deadline: Option<u64>) -> Result<(), Errno> {
-        // One thread: nothing but time and the console can change what a blocked call waits
-        // for, so waiting is a pause before the caller looks again.
-        elfin_hal::cpu::pause();
-        Ok(())
-    }
     fn regions(&self) -> alloc::vec::Vec<elfin_posix::vfs::procfs::MapInfo> {
         mm::regions()
     }

@@ -3,9 +3,8 @@
 //! [`Host`] services the objects may need (clocks, randomness, the console), and the
 //! Linux-shaped [`Stat`] and [`Timespec`] values the syscall layer encodes.
 //!
-//! Operations never block: one that would returns `EAGAIN`, and the syscall layer waits for
-//! the object ([`FileOps::poll`] readiness and its generation counter) through the kernel's
-//! wait hook, then retries. They work on kernel buffers; copying to and from the app's memory
+//! Operations never block: one that would returns `EAGAIN`, and the syscall layer blocks the
+//! thread until a file event ([`crate::wait`]) and runs the call again. They work on kernel buffers; copying to and from the app's memory
 //! is the syscall layer's job.
 //!
 //! Neighbours: [`crate::fd`] holds open file descriptions in the descriptor table;
@@ -120,20 +119,22 @@ pub const fn minor(dev: u64) -> u32 {
     ((dev & 0xff) | ((dev >> 12) & !0xff)) as u32
 }
 
-/// Readiness of a file: `EPOLL*` bits and a generation counter that changes whenever the
-/// object has an event Linux would wake waiters for (new data, space freed...), which gives
-/// edge-triggered epoll its edges.
+/// Readiness of a file: `EPOLL*` bits, and counters of the events Linux would wake waiters
+/// for, which give edge-triggered epoll its edges: `read_gen` changes with events for readers
+/// (data arrived, the writer left), `write_gen` with events for writers (room freed).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Readiness {
     /// `EPOLLIN | EPOLLOUT | EPOLLHUP | ...`
     pub mask: u32,
-    /// Changes on each event.
-    pub generation: u64,
+    /// Changes on each event for readers.
+    pub read_gen: u64,
+    /// Changes on each event for writers.
+    pub write_gen: u64,
 }
 
 impl Readiness {
     /// Always readable and writable (regular files, devices that never block).
-    pub const ALWAYS: Readiness = Readiness { mask: g::EPOLLIN | g::EPOLLOUT | g::EPOLLRDNORM | g::EPOLLWRNORM, generation: 0 };
+    pub const ALWAYS: Readiness = Readiness { mask: g::EPOLLIN | g::EPOLLOUT | g::EPOLLRDNORM | g::EPOLLWRNORM, read_gen: 0, write_gen: 0 };
 }
 
 /// How `lseek` treats a file.
@@ -148,6 +149,9 @@ pub enum SeekKind {
     Null,
     /// Directories: `SEEK_SET` and `SEEK_CUR` only (positions are directory cookies).
     Dir,
+    /// Anonymous objects (eventfd, timerfd, epoll): `lseek` succeeds and stays at 0, I/O is
+    /// a stream's, and positional I/O is `ESPIPE` (Linux's `noop_llseek` without pread).
+    Anon,
 }
 
 /// One directory entry handed to a [`FileOps::getdents`] consumer.
@@ -211,6 +215,22 @@ pub trait FileOps: Send + Sync + Any {
         Readiness::ALWAYS
     }
 
+    /// Can epoll watch it? (Linux refuses regular files and directories: `EPERM`.)
+    fn pollable(&self) -> bool {
+        false
+    }
+
+    /// When readiness may change by itself (a timer's next expiry), in monotonic ns.
+    fn next_event(&self, _io: &mut dyn Host) -> Option<u64> {
+        None
+    }
+
+    /// Does a blocking write go on until all of it is written (pipes, terminals)? Otherwise
+    /// one write is one operation (eventfd).
+    fn writes_everything(&self) -> bool {
+        true
+    }
+
     /// `stat` of the open file.
     fn stat(&self) -> Stat {
         self.inode().stat()
@@ -270,7 +290,8 @@ pub trait FileOps: Send + Sync + Any {
         tmp.try_reserve_exact(max).map_err(|_| Errno::ENOMEM)?;
         tmp.resize(max, 0);
         let n = self.read(io, 0, &mut tmp)?;
-        Ok(sink(io, &tmp[..n]))
+        let w = sink(io, &tmp[..n]);
+        if w == 0 && n > 0 { Err(Errno::EFAULT) } else { Ok(w) }
     }
 }
 

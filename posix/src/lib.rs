@@ -9,6 +9,8 @@
 extern crate alloc;
 
 pub mod cpio;
+pub mod epoll;
+pub mod eventfd;
 pub mod fd;
 pub mod futex;
 pub mod file;
@@ -20,5 +22,7 @@ pub mod sigframe;
 pub mod signal;
 pub mod stdio;
 pub mod thread;
+pub mod timerfd;
 pub mod tty;
 pub mod vfs;
+pub mod wait;

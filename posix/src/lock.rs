@@ -103,20 +103,29 @@ impl FileLocks {
             });
             self.records.push(new);
         }
+        // A lock may have been released or downgraded: waiters look again.
+        crate::wait::notify();
         Ok(())
     }
 
     /// Drop every record lock of `owner` (a process closed a descriptor of the file, or a
     /// description went away).
     pub fn release_owner(&mut self, owner: LockOwner) {
+        let before = self.records.len();
         self.records.retain(|l| l.owner != owner);
+        if self.records.len() != before {
+            crate::wait::notify();
+        }
     }
 
     /// `flock` by description `desc`: `Some(kind)` to lock (converting an existing lock),
     /// `None` to unlock; `EWOULDBLOCK` on a conflict.
     pub fn flock(&mut self, desc: usize, kind: Option<LockKind>) -> Result<(), Errno> {
         match kind {
-            None => self.flocks.retain(|(d, _)| *d != desc),
+            None => {
+                self.flocks.retain(|(d, _)| *d != desc);
+                crate::wait::notify();
+            }
             Some(k) => {
                 let conflict = self.flocks.iter().any(|(d, h)| *d != desc && (k == LockKind::Write || *h == LockKind::Write));
                 if conflict {
@@ -124,6 +133,7 @@ impl FileLocks {
                 }
                 self.flocks.retain(|(d, _)| *d != desc);
                 self.flocks.push((desc, k));
+                crate::wait::notify();
             }
         }
         Ok(())
@@ -132,7 +142,11 @@ impl FileLocks {
     /// A description is gone: its OFD locks and its flock.
     pub fn release_description(&mut self, desc: usize) {
         self.release_owner(LockOwner::Description(desc));
+        let before = self.flocks.len();
         self.flocks.retain(|(d, _)| *d != desc);
+        if self.flocks.len() != before {
+            crate::wait::notify();
+        }
     }
 
     /// Record locks held (for tests and `/proc/locks`).

@@ -36,7 +36,9 @@ struct State {
     writers: u32,
     /// Writers ever opened (a FIFO reader sees HUP only once a writer came and went).
     writers_seen: u64,
-    generation: u64,
+    /// Events for readers (data in, a writer gone) and for writers (room, a reader gone).
+    read_gen: u64,
+    write_gen: u64,
 }
 
 /// A pipe (anonymous or a FIFO's).
@@ -60,7 +62,7 @@ impl Pipe {
     fn new(inode: Arc<Inode>) -> Arc<Pipe> {
         Arc::new(Pipe {
             inode,
-            st: Mutex::new(State { buf: VecDeque::new(), packets: VecDeque::new(), written: 0, taken: 0, cap: PIPE_DEF, readers: 0, writers: 0, writers_seen: 0, generation: 0 }),
+            st: Mutex::new(State { buf: VecDeque::new(), packets: VecDeque::new(), written: 0, taken: 0, cap: PIPE_DEF, readers: 0, writers: 0, writers_seen: 0, read_gen: 0, write_gen: 0 }),
         })
     }
 
@@ -73,7 +75,9 @@ impl Pipe {
             s.writers += 1;
             s.writers_seen += 1;
         }
-        s.generation += 1;
+        s.read_gen += 1;
+        s.write_gen += 1;
+        crate::wait::notify();
         PipeEnd { pipe: self.clone(), read, write, seen_at_open: s.writers_seen, packet: core::sync::atomic::AtomicBool::new(false) }
     }
 }
@@ -86,8 +90,12 @@ impl Drop for PipeEnd {
         }
         if self.write {
             s.writers -= 1;
+            s.read_gen += 1;
         }
-        s.generation += 1;
+        if self.read {
+            s.write_gen += 1;
+        }
+        crate::wait::notify();
     }
 }
 
@@ -163,6 +171,7 @@ impl PipeEnd {
             return Err(Errno::EBUSY);
         }
         s.cap = bytes;
+        crate::wait::notify();
         Ok(bytes)
     }
 }
@@ -233,11 +242,15 @@ impl FileOps for PipeEnd {
             // Give the memory back: an idle pipe holds nothing.
             s.buf = VecDeque::new();
         }
-        s.generation += 1;
+        s.write_gen += 1;
+        crate::wait::notify();
         Ok(n)
     }
 
     fn write(&self, _io: &mut dyn Host, _off: u64, buf: &[u8]) -> Result<usize, Errno> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
         let mut s = self.pipe.st.lock();
         if s.readers == 0 {
             return Err(Errno::EPIPE);
@@ -255,7 +268,8 @@ impl FileOps for PipeEnd {
             s.packets.push_back((at, n));
         }
         s.written += n as u64;
-        s.generation += 1;
+        s.read_gen += 1;
+        crate::wait::notify();
         Ok(n)
     }
 
@@ -282,11 +296,15 @@ impl FileOps for PipeEnd {
                 mask |= g::EPOLLERR;
             }
         }
-        Readiness { mask, generation: s.generation }
+        Readiness { mask, read_gen: s.read_gen, write_gen: s.write_gen }
     }
 
     fn bytes_ready(&self) -> Option<usize> {
         Some(self.pipe.st.lock().buf.len())
+    }
+
+    fn pollable(&self) -> bool {
+        true
     }
 
     fn link_name(&self) -> Option<Vec<u8>> {

@@ -58,6 +58,9 @@ impl FileOps for ConsoleFile {
     fn is_tty(&self) -> bool {
         self.tty
     }
+    fn pollable(&self) -> bool {
+        true
+    }
     fn bytes_ready(&self) -> Option<usize> {
         Some(0)
     }
@@ -115,10 +118,13 @@ impl FileOps for CapturedInput {
         // Data or end of file: a read never blocks. No writer is left: HUP, as a pipe shows.
         let left = *self.pos.lock() < self.data.len();
         let mask = if left { g::EPOLLIN | g::EPOLLRDNORM } else { g::EPOLLIN | g::EPOLLRDNORM | g::EPOLLHUP };
-        Readiness { mask, generation: 0 }
+        Readiness { mask, read_gen: 0, write_gen: 0 }
     }
     fn bytes_ready(&self) -> Option<usize> {
         Some(self.data.len().saturating_sub(*self.pos.lock()))
+    }
+    fn pollable(&self) -> bool {
+        true
     }
     fn stat(&self) -> Stat {
         self.inode.stat()

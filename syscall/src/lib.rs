@@ -23,6 +23,8 @@ mod arch_prctl;
 mod clone;
 mod attr;
 mod cwd;
+mod eventfd;
+mod eventpoll;
 mod exit;
 mod fcntl;
 mod fd;
@@ -30,6 +32,7 @@ mod futex;
 mod ids;
 mod ioctl;
 mod locks;
+mod memfd;
 mod mman;
 mod namei;
 mod open;
@@ -38,6 +41,7 @@ mod random;
 mod read_write;
 mod readdir;
 mod readlink;
+mod select;
 mod resource;
 mod sched;
 pub mod signal;
@@ -46,6 +50,7 @@ mod statfs;
 mod sync;
 mod thread;
 mod time;
+mod timerfd;
 mod truncate;
 mod uname;
 mod utimes;
@@ -136,13 +141,6 @@ pub trait Kernel {
     fn log(&mut self, args: core::fmt::Arguments);
     /// Trace output line (shown with `--strace`).
     fn trace(&mut self, args: core::fmt::Arguments);
-    /// Wait for an event a blocked call needs (data in a pipe, a timer, a lock), at most until
-    /// `deadline` (monotonic ns): returns whenever something may have changed, and the
-    /// caller checks its condition again (`crate::path::block_on`). `EINTR` when a signal
-    /// must be handled. The default returns at once (the caller then polls).
-    fn wait_event(&mut self, _deadline: Option<u64>) -> Result<(), Errno> {
-        Ok(())
-    }
     /// The memory regions of the address space, for `/proc/self/maps`.
     fn regions(&self) -> Vec<MapInfo> {
         Vec::new()

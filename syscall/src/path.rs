@@ -13,7 +13,9 @@ use elfin_posix::file::{Host, HostClock, Stream};
 use elfin_posix::process::Process;
 use elfin_posix::vfs::path::{PATH_MAX, Resolved, Resolver};
 use elfin_posix::vfs::procfs::{MapInfo, MemInfo, ProcSource};
+use elfin_posix::thread::{WaitSpec, Wake};
 use elfin_posix::vfs::Inode;
+use elfin_posix::wait::FILE_EVENTS;
 use linux_raw_sys::general::AT_FDCWD;
 
 /// File objects' view of the kernel.
@@ -125,27 +127,62 @@ pub fn lookup_at_empty(c: &Ctx, dirfd: i32, path: &[u8], follow: bool, empty_ok:
     lookup_at(c, dirfd, path, follow)
 }
 
-/// Wait (through the kernel) until `ready` holds, retrying `attempt` each time it reports
-/// `EAGAIN`: the blocking form of a non-blocking operation. `deadline`: monotonic ns, after
-/// which `ETIMEDOUT`.
-pub fn block_on<T>(c: &mut Ctx, deadline: Option<u64>, mut attempt: impl FnMut(&mut Ctx) -> Result<T, Errno>) -> Result<T, Errno> {
-    loop {
-        match attempt(c) {
-            Err(Errno::EAGAIN) => {}
-            r => return r,
-        }
-        wait(c, deadline)?;
-    }
+/// The blocking form of a non-blocking operation: run `attempt`; if it would block
+/// (`EAGAIN`), the thread waits for a file event (or until `deadline`, monotonic ns, then
+/// `ETIMEDOUT`; or a signal: `EINTR`) and the whole syscall runs again, as the kernel's
+/// restart model does (`Errno::RESTART`). `wake_at`: a time at which the condition may change
+/// by itself (a timer), to look again then. Only call it before the syscall has changed
+/// anything it cannot do again.
+pub fn block_on<T>(
+    c: &mut Ctx,
+    deadline: Option<u64>,
+    mut attempt: impl FnMut(&mut Ctx) -> Result<T, Errno>,
+) -> Result<T, Errno> {
+    block_on_until(c, deadline, None, &mut attempt)
 }
 
-/// Wait once for an event; `ETIMEDOUT` once `deadline` has passed.
-pub fn wait(c: &mut Ctx, deadline: Option<u64>) -> Result<(), Errno> {
-    if let Some(d) = deadline
-        && c.k.now_ns(Clock::Monotonic) >= d
-    {
-        return Err(Errno::ETIMEDOUT);
+/// [`block_on`] with a time at which to look again even without an event.
+pub fn block_on_until<T>(
+    c: &mut Ctx,
+    deadline: Option<u64>,
+    wake_at: Option<u64>,
+    attempt: &mut dyn FnMut(&mut Ctx) -> Result<T, Errno>,
+) -> Result<T, Errno> {
+    let tid = c.p.tid;
+    match attempt(c) {
+        Err(Errno::EAGAIN) => {}
+        r => {
+            FILE_EVENTS.cancel(tid);
+            return r;
+        }
     }
-    c.k.wait_event(deadline)
+    let t = c.p.thread_mut();
+    // The deadline of the first run stands for the whole call (reruns recompute it).
+    let deadline = match t.wait_deadline {
+        Some(d) => Some(d),
+        None => {
+            t.wait_deadline = deadline;
+            deadline
+        }
+    };
+    match t.wake.take() {
+        Some(Wake::Interrupted) => {
+            FILE_EVENTS.cancel(tid);
+            return Err(Errno::EINTR);
+        }
+        Some(Wake::Timeout) | None if deadline.is_some_and(|d| c.k.now_ns(Clock::Monotonic) >= d) => {
+            FILE_EVENTS.cancel(tid);
+            return Err(Errno::ETIMEDOUT);
+        }
+        _ => {}
+    }
+    FILE_EVENTS.register(tid);
+    let when = match (deadline, wake_at) {
+        (Some(d), Some(w)) => Some(d.min(w)),
+        (d, w) => d.or(w),
+    };
+    c.p.thread_mut().wait = Some(WaitSpec { deadline: when });
+    Err(Errno::RESTART)
 }
 
 /// The file behind `fd`, refusing `O_PATH` descriptors (`EBADF`), for calls that need a real

@@ -7,7 +7,7 @@
 //! do. A stream that would block (an empty pipe, a full one) is waited on unless the
 //! description is non-blocking.
 
-use crate::path::{KHost, block_on};
+use crate::path::{KHost, block_on, block_on_until};
 use crate::{Args, Ctx, SysResult};
 use alloc::vec::Vec;
 use elfin_abi::{Errno, UserMemory, UserSlice};
@@ -100,7 +100,7 @@ pub fn read_into(c: &mut Ctx, file: &FileRef, bufs: &[UserSlice], pos: Option<u6
     let ops = file.ops.clone();
     let total = total_len(bufs);
     match ops.seek_kind() {
-        SeekKind::Stream => {
+        SeekKind::Stream | SeekKind::Anon => {
             if pos.is_some() {
                 return Err(Errno::ESPIPE);
             }
@@ -109,7 +109,7 @@ pub fn read_into(c: &mut Ctx, file: &FileRef, bufs: &[UserSlice], pos: Option<u6
             }
             let nonblock = file.nonblocking() || nowait;
             let max = total.min(CHUNK);
-            let attempt = |c: &mut Ctx| {
+            let mut attempt = |c: &mut Ctx| {
                 let mut done = 0;
                 let mut sink = |io: &mut dyn Host, d: &[u8]| {
                     let w = scatter(io.mem(), bufs, done, d);
@@ -118,7 +118,13 @@ pub fn read_into(c: &mut Ctx, file: &FileRef, bufs: &[UserSlice], pos: Option<u6
                 };
                 ops.read_stream(&mut KHost(c.k), max, &mut sink)
             };
-            if nonblock { attempt(c) } else { block_on(c, None, attempt) }
+            if nonblock {
+                attempt(c)
+            } else {
+                // A timer becomes readable by itself: look again at its expiry.
+                let wake = ops.next_event(&mut KHost(c.k));
+                block_on_until(c, None, wake, &mut attempt)
+            }
         }
         kind => {
             // A directory's read fails (EISDIR) before anything else.
@@ -164,15 +170,35 @@ pub fn read_into(c: &mut Ctx, file: &FileRef, bufs: &[UserSlice], pos: Option<u6
     }
 }
 
+/// `EPIPE` comes with `SIGPIPE` for the calling thread (delivered when the call returns: the
+/// default action ends the process, as on Linux).
+pub fn sigpipe(c: &mut Ctx, r: SysResult) -> SysResult {
+    if r == Err(Errno::EPIPE) {
+        let tid = c.p.tid;
+        if let Some(t) = c.p.threads.get_mut(&tid) {
+            t.pending |= 1 << (linux_raw_sys::general::SIGPIPE - 1);
+        }
+    }
+    r
+}
+
 /// Write `bufs` to `file`, at `pos` (pwrite) or at the file offset (the end with
-/// `O_APPEND`; Linux appends for pwrite on an `O_APPEND` file too).
+/// `O_APPEND`; Linux appends for pwrite on an `O_APPEND` file too). `EPIPE` raises `SIGPIPE`.
 pub fn write_from(c: &mut Ctx, file: &FileRef, bufs: &[UserSlice], pos: Option<u64>, rwf: u32) -> SysResult {
+    let r = write_inner(c, file, bufs, pos, rwf);
+    sigpipe(c, r)
+}
+
+fn write_inner(c: &mut Ctx, file: &FileRef, bufs: &[UserSlice], pos: Option<u64>, rwf: u32) -> SysResult {
     if !file.writable() {
         return Err(Errno::EBADF);
     }
     let ops = file.ops.clone();
     let total = total_len(bufs);
-    let kind = ops.seek_kind();
+    let kind = match ops.seek_kind() {
+        SeekKind::Anon => SeekKind::Stream,
+        k => k,
+    };
     if kind == SeekKind::Stream && pos.is_some() {
         return Err(Errno::ESPIPE);
     }
@@ -199,6 +225,15 @@ pub fn write_from(c: &mut Ctx, file: &FileRef, bufs: &[UserSlice], pos: Option<u
     }
     let nonblock = file.nonblocking() || rwf & RWF_NOWAIT != 0;
     let mut tmp = buffer(total.min(CHUNK))?;
+    if kind == SeekKind::Stream && !ops.writes_everything() {
+        // One write is one operation (eventfd): the whole buffer or an error.
+        let (got, fault) = gather(c.k.mem(), bufs, 0, &mut tmp);
+        if fault && got < tmp.len() {
+            return Err(Errno::EFAULT);
+        }
+        let data = &tmp[..got];
+        return if nonblock { ops.write(&mut KHost(c.k), 0, data) } else { block_on(c, None, |c| ops.write(&mut KHost(c.k), 0, data)) };
+    }
     let mut done = 0;
     while done < total {
         let want = (total - done).min(tmp.len());
@@ -213,7 +248,9 @@ pub fn write_from(c: &mut Ctx, file: &FileRef, bufs: &[UserSlice], pos: Option<u
         }
         let mut sent = 0;
         while sent < got {
-            let r = if kind == SeekKind::Stream && !nonblock {
+            // Blocking only before anything was written: a call that blocks runs again from
+            // the start, so after a partial write it returns the count instead (a short write).
+            let r = if kind == SeekKind::Stream && !nonblock && done + sent == 0 {
                 let chunk = &tmp[sent..got];
                 block_on(c, None, |c| ops.write(&mut KHost(c.k), 0, chunk))
             } else {
@@ -420,6 +457,7 @@ pub fn lseek(c: &mut Ctx, a: &Args) -> SysResult {
     let mut st = file.state();
     let new = match ops.seek_kind() {
         SeekKind::Stream => return Err(Errno::ESPIPE),
+        SeekKind::Anon => 0,
         SeekKind::Null => {
             if whence > SEEK_HOLE {
                 return Err(Errno::EINVAL);
@@ -455,8 +493,8 @@ pub fn lseek(c: &mut Ctx, a: &Args) -> SysResult {
 fn splice_copy(c: &mut Ctx, input: &FileRef, in_off: Option<u64>, output: &FileRef, out_off: Option<u64>, count: usize) -> Result<(usize, u64, u64), Errno> {
     let count = count.min(MAX_RW_COUNT);
     let (iops, oops) = (input.ops.clone(), output.ops.clone());
-    let in_stream = iops.seek_kind() == SeekKind::Stream;
-    let out_stream = oops.seek_kind() == SeekKind::Stream;
+    let in_stream = matches!(iops.seek_kind(), SeekKind::Stream | SeekKind::Anon);
+    let out_stream = matches!(oops.seek_kind(), SeekKind::Stream | SeekKind::Anon);
     let mut ipos = in_off.unwrap_or_else(|| input.offset());
     let out_append = output.flags() & O_APPEND != 0 && !out_stream;
     let mut opos = if out_append { oops.size() } else { out_off.unwrap_or_else(|| output.offset()) };
@@ -477,7 +515,7 @@ fn splice_copy(c: &mut Ctx, input: &FileRef, in_off: Option<u64>, output: &FileR
         };
         let mut sent = 0;
         while sent < n {
-            let w = if out_stream && !output.nonblocking() {
+            let w = if out_stream && !output.nonblocking() && done + sent == 0 {
                 let chunk = &tmp[sent..n];
                 block_on(c, None, |c| oops.write(&mut KHost(c.k), opos, chunk))
             } else {
@@ -532,7 +570,11 @@ pub fn sendfile(c: &mut Ctx, a: &Args) -> SysResult {
     if count == 0 {
         return Ok(0);
     }
-    let (n, ipos, opos) = splice_copy(c, &input, in_off, &output, None, count)?;
+    let r = splice_copy(c, &input, in_off, &output, None, count);
+    let (n, ipos, opos) = match r {
+        Ok(v) => v,
+        Err(e) => return sigpipe(c, Err(e)),
+    };
     match in_off {
         Some(_) => offp.write(c.k.mem(), &(ipos as i64))?,
         None if input.ops.seek_kind() != SeekKind::Stream => input.set_offset(ipos),

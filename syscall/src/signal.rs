@@ -42,6 +42,16 @@ pub fn rt_sigaction(c: &mut Ctx, a: &Args) -> SysResult {
             mask: field!(n, sigaction, sa_mask, u64),
         };
         c.p.signals.set_action(sig, act)?;
+        // An action that ignores the signal discards it where it is pending (POSIX).
+        let ignored = act.handler == 1
+            || (act.handler == 0 && elfin_posix::signal::default_action(sig) == elfin_posix::signal::DefaultAction::Ignore);
+        if ignored && (1..=64).contains(&sig) {
+            let b = 1u64 << (sig - 1);
+            c.p.signals.pending &= !b;
+            for t in c.p.threads.values_mut() {
+                t.pending &= !b;
+            }
+        }
     }
     if !oactp.is_null() {
         let mut o = KSigAction::default();

@@ -6,7 +6,9 @@
 #![allow(non_upper_case_globals)] // the `__NR_*` constants of linux-raw-sys
 
 use crate::strace::{Arg, Ret};
-use crate::{Args, Ctx, Kernel, Process, SysResult};
+use crate::{
+    Args, Ctx, Kernel, Process, SysResult, eventfd, eventpoll, memfd, select, timerfd,
+};
 use crate::{
     access, arch_prctl, attr, clone, cwd, exit, fcntl, fd, futex, ids, ioctl, locks, mman, namei, open, pipe, random, read_write, readdir, readlink, resource, sched, signal, stat, statfs, sync, thread, time, truncate, uname, utimes,
 };
@@ -67,12 +69,13 @@ use Status::{Full, Partial};
 
 table! {
     __NR_read => read_write::read, [Fd, OutBuf(2), Uint], Dec, Full;
-    __NR_write => read_write::write, [Fd, InBuf(2), Uint], Dec, Partial("no SIGPIPE with EPIPE yet (signals issue)");
+    __NR_write => read_write::write, [Fd, InBuf(2), Uint], Dec, Full;
     __NR_open => open::open, [Str, Hex, Oct], Dec, Full;
     __NR_close => fd::close, [Fd], Dec, Full;
     __NR_stat => stat::stat, [Str, Ptr], Dec, Full;
     __NR_fstat => stat::fstat, [Fd, Ptr], Dec, Full;
     __NR_lstat => stat::lstat, [Str, Ptr], Dec, Full;
+    __NR_poll => select::poll, [Ptr, Uint, Int], Dec, Full;
     __NR_lseek => read_write::lseek, [Fd, Int, Int], Dec, Full;
     __NR_mmap => mman::mmap, [Hex, Uint, Hex, Hex, Fd, Hex], Hex, Partial("anonymous memory only; file mappings come with the VFS");
     __NR_mprotect => mman::mprotect, [Hex, Uint, Hex], Dec, Full;
@@ -85,9 +88,10 @@ table! {
     __NR_pread64 => read_write::pread64, [Fd, OutBuf(2), Uint, Int], Dec, Full;
     __NR_pwrite64 => read_write::pwrite64, [Fd, InBuf(2), Uint, Int], Dec, Full;
     __NR_readv => read_write::readv, [Fd, Ptr, Int], Dec, Full;
-    __NR_writev => read_write::writev, [Fd, Ptr, Int], Dec, Partial("no SIGPIPE with EPIPE yet (signals issue)");
+    __NR_writev => read_write::writev, [Fd, Ptr, Int], Dec, Full;
     __NR_access => access::access, [Str, Oct], Dec, Full;
     __NR_pipe => pipe::pipe, [Ptr], Dec, Full;
+    __NR_select => select::select, [Int, Ptr, Ptr, Ptr, Ptr], Dec, Full;
     __NR_sched_yield => sched::sched_yield, [], Dec, Full;
     __NR_mremap => mman::mremap, [Hex, Uint, Uint, Hex, Hex], Hex, Full;
     __NR_madvise => mman::madvise, [Hex, Uint, Int], Dec, Full;
@@ -147,12 +151,15 @@ table! {
     __NR_time => time::time, [Ptr], Dec, Full;
     __NR_futex => futex::futex, [Ptr, Int, Int, Ptr, Ptr, Hex], Dec, Partial("no priority-inheritance operations (ENOSYS)");
     __NR_sched_getaffinity => sched::sched_getaffinity, [Int, Uint, Ptr], Dec, Full;
+    __NR_epoll_create => eventpoll::epoll_create, [Int], Dec, Full;
     __NR_getdents64 => readdir::getdents64, [Fd, Ptr, Uint], Dec, Full;
     __NR_set_tid_address => thread::set_tid_address, [Ptr], Dec, Full;
     __NR_clock_gettime => time::clock_gettime, [Int, Ptr], Dec, Partial("CPU-time clocks count time since the app started");
     __NR_clock_getres => time::clock_getres, [Int, Ptr], Dec, Full;
     __NR_clock_nanosleep => time::clock_nanosleep, [Int, Hex, Ptr, Ptr], Dec, Partial("rem is not written on EINTR; CPU-time clocks EOPNOTSUPP");
     __NR_exit_group => exit::exit_group, [Int], Dec, Full;
+    __NR_epoll_wait => eventpoll::epoll_wait, [Fd, Ptr, Int, Int], Dec, Full;
+    __NR_epoll_ctl => eventpoll::epoll_ctl, [Fd, Int, Fd, Ptr], Dec, Partial("EPOLLEXCLUSIVE and EPOLLWAKEUP are accepted and have no effect");
     __NR_tgkill => signal::tgkill, [Int, Int, Int], Dec, Full;
     __NR_utimes => utimes::utimes, [Str, Ptr], Dec, Full;
     __NR_openat => open::openat, [Fd, Str, Hex, Oct], Dec, Full;
@@ -168,10 +175,19 @@ table! {
     __NR_readlinkat => readlink::readlinkat, [Fd, Str, Ptr, Uint], Dec, Full;
     __NR_fchmodat => attr::fchmodat, [Fd, Str, Oct], Dec, Full;
     __NR_faccessat => access::faccessat, [Fd, Str, Oct], Dec, Full;
+    __NR_pselect6 => select::pselect6, [Int, Ptr, Ptr, Ptr, Ptr, Ptr], Dec, Partial("the temporary signal mask is checked, not applied");
+    __NR_ppoll => select::ppoll, [Ptr, Uint, Ptr, Ptr, Uint], Dec, Partial("the temporary signal mask is checked, not applied");
     __NR_set_robust_list => thread::set_robust_list, [Ptr, Uint], Dec, Full;
     __NR_sync_file_range => sync::sync_file_range, [Fd, Int, Int, Hex], Dec, Full;
     __NR_utimensat => utimes::utimensat, [Fd, Str, Ptr, Hex], Dec, Full;
+    __NR_epoll_pwait => eventpoll::epoll_pwait, [Fd, Ptr, Int, Int, Ptr, Uint], Dec, Partial("the temporary signal mask is checked, not applied");
+    __NR_timerfd_create => timerfd::timerfd_create, [Int, Hex], Dec, Full;
+    __NR_eventfd => eventfd::eventfd, [Uint], Dec, Full;
     __NR_fallocate => truncate::fallocate, [Fd, Hex, Int, Int], Dec, Full;
+    __NR_timerfd_settime => timerfd::timerfd_settime, [Fd, Hex, Ptr, Ptr], Dec, Partial("TFD_TIMER_CANCEL_ON_SET never cancels: the wall clock is never set");
+    __NR_timerfd_gettime => timerfd::timerfd_gettime, [Fd, Ptr], Dec, Full;
+    __NR_eventfd2 => eventfd::eventfd2, [Uint, Hex], Dec, Full;
+    __NR_epoll_create1 => eventpoll::epoll_create1, [Hex], Dec, Full;
     __NR_dup3 => fd::dup3, [Fd, Fd, Hex], Dec, Full;
     __NR_pipe2 => pipe::pipe2, [Ptr, Hex], Dec, Partial("O_DIRECT pipes are byte streams, not packets");
     __NR_preadv => read_write::preadv, [Fd, Ptr, Int, Int], Dec, Full;
@@ -180,6 +196,7 @@ table! {
     __NR_syncfs => sync::syncfs, [Fd], Dec, Full;
     __NR_renameat2 => namei::renameat2, [Fd, Str, Fd, Str, Hex], Dec, Partial("RENAME_WHITEOUT is EINVAL");
     __NR_getrandom => random::getrandom, [Ptr, Uint, Hex], Dec, Full;
+    __NR_memfd_create => memfd::memfd_create, [Str, Hex], Dec, Partial("MFD_HUGETLB is EINVAL (no huge pages)");
     __NR_copy_file_range => read_write::copy_file_range, [Fd, Ptr, Fd, Ptr, Uint, Hex], Dec, Full;
     __NR_preadv2 => read_write::preadv2, [Fd, Ptr, Int, Int, Int, Hex], Dec, Full;
     __NR_pwritev2 => read_write::pwritev2, [Fd, Ptr, Int, Int, Int, Hex], Dec, Full;
@@ -189,6 +206,7 @@ table! {
     __NR_close_range => fd::close_range, [Fd, Fd, Hex], Dec, Partial("CLOSE_RANGE_UNSHARE has nothing to unshare: one process");
     __NR_openat2 => open::openat2, [Fd, Str, Ptr, Uint], Dec, Full;
     __NR_faccessat2 => access::faccessat2, [Fd, Str, Oct, Hex], Dec, Full;
+    __NR_epoll_pwait2 => eventpoll::epoll_pwait2, [Fd, Ptr, Int, Ptr, Ptr, Uint], Dec, Partial("the temporary signal mask is checked, not applied");
     __NR_fchmodat2 => attr::fchmodat2, [Fd, Str, Oct, Hex], Dec, Full;
 }
 
@@ -240,8 +258,15 @@ impl Dispatcher {
                 if self.strace && matches!(nr as u32, __NR_exit | __NR_exit_group) {
                     crate::strace::trace_call(k, e, &args, None);
                 }
+                let events = elfin_posix::wait::FILE_EVENTS.generation();
                 let mut ctx = Ctx { k, p };
                 let r = (e.handler)(&mut ctx, &args);
+                // Something a blocked file call may wait for happened: its threads look again.
+                if elfin_posix::wait::FILE_EVENTS.generation() != events {
+                    for t in elfin_posix::wait::FILE_EVENTS.take_waiters() {
+                        ctx.k.wake_thread(t);
+                    }
+                }
                 // A blocked call is traced once, when it completes.
                 if self.strace && r != Err(Errno::RESTART) {
                     crate::strace::trace_call(ctx.k, e, &args, Some(r));

@@ -69,6 +69,10 @@ impl FileOps for MemDev {
     fn mappable(&self) -> bool {
         self.rdev == ZERO
     }
+    fn pollable(&self) -> bool {
+        // Linux's null, zero and full have no poll; random and urandom do.
+        matches!(self.rdev, RANDOM | URANDOM)
+    }
     fn discards_writes(&self) -> bool {
         matches!(self.rdev, NULL | ZERO)
     }
