@@ -150,7 +150,7 @@ fn map_image(binary: &[u8], plan: &LoadPlan) -> Result<(), String> {
         }
     }
     for &(start, end, _) in &runs {
-        mm::insert(Region { start, end, prot: PROT_READ | PROT_WRITE, shared: false, kind: RegionKind::Image })
+        mm::insert(Region { start, end, prot: PROT_READ | PROT_WRITE, shared: false, kind: RegionKind::Image, file: None })
             .map_err(|e| format!("cannot map the program at {start:#x}: {e:?}"))?;
     }
     for s in &plan.segments {
@@ -186,6 +186,7 @@ pub fn load(initrd: &'static [u8], tty: u32) -> Result<Launch, String> {
         prot: PROT_READ | PROT_WRITE,
         shared: false,
         kind: RegionKind::Stack,
+        file: None,
     })
     .map_err(|e| format!("cannot map the stack: {e:?}"))?;
 

@@ -147,6 +147,28 @@ impl Kernel for Services {
     fn regions(&self) -> alloc::vec::Vec<elfin_posix::vfs::procfs::MapInfo> {
         mm::regions()
     }
+    fn mmap_file(
+        &mut self,
+        addr: u64,
+        len: u64,
+        prot: u32,
+        flags: u32,
+        inode: alloc::sync::Arc<elfin_posix::vfs::Inode>,
+        offset: u64,
+        maywrite: bool,
+        path: alloc::sync::Arc<[u8]>,
+    ) -> Result<u64, Errno> {
+        mm::mmap_file(addr, len, prot, flags, inode, offset, maywrite, path)
+    }
+    fn file_shrink(&mut self, inode: &alloc::sync::Arc<elfin_posix::vfs::Inode>, from: u64, to: u64) {
+        mm::file_shrink(inode, from, to)
+    }
+    fn shared_writable_mapping(&self, inode: &alloc::sync::Arc<elfin_posix::vfs::Inode>) -> bool {
+        mm::shared_writable_mapping(inode)
+    }
+    fn is_mapped(&self, addr: u64, len: u64) -> bool {
+        mm::is_mapped(addr, len)
+    }
     fn mem_info(&self) -> elfin_posix::vfs::procfs::MemInfo {
         let (_, free) = elfin_hal::frames::stats();
         elfin_posix::vfs::procfs::MemInfo { total: crate::exec::ram_total(), free }

@@ -51,6 +51,7 @@
 //! `-errno`; the kernel's `mm` applies the returned ranges to the page tables.
 
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use linux_raw_sys::errno;
@@ -60,7 +61,7 @@ use linux_raw_sys::general::{
     MADV_NOHUGEPAGE, MADV_NORMAL, MADV_PAGEOUT, MADV_POPULATE_READ, MADV_POPULATE_WRITE,
     MADV_RANDOM, MADV_REMOVE, MADV_SEQUENTIAL, MADV_UNMERGEABLE, MADV_WILLNEED, MADV_WIPEONFORK,
     MAP_32BIT, MAP_ABOVE4G, MAP_DROPPABLE, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN,
-    MAP_HUGETLB, MAP_LOCKED, MAP_PRIVATE, MAP_SHARED, MAP_TYPE, MREMAP_DONTUNMAP, MREMAP_FIXED,
+    MAP_HUGETLB, MAP_LOCKED, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE, MREMAP_DONTUNMAP, MREMAP_FIXED,
     MREMAP_MAYMOVE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_SEM, PROT_WRITE,
 };
 
@@ -137,6 +138,39 @@ pub enum RegionKind {
     Image,
 }
 
+/// What a file mapping maps: the file, and where in it.
+#[derive(Clone, Debug)]
+pub struct FileMap {
+    /// The file's inode (kept alive by the mapping, as Linux's `vm_file`).
+    pub inode: Arc<crate::vfs::Inode>,
+    /// File offset minus address (wrapping): the same for every piece of a split region.
+    pub delta: u64,
+    /// The descriptor allowed writing (`VM_MAYWRITE` of a shared mapping).
+    pub maywrite: bool,
+    /// The path it was mapped by, for `/proc/self/maps`.
+    pub path: Arc<[u8]>,
+}
+
+impl FileMap {
+    /// A mapping of `inode` whose region starting at `addr` maps file offset `offset`.
+    pub fn new(inode: Arc<crate::vfs::Inode>, addr: u64, offset: u64, maywrite: bool, path: Arc<[u8]>) -> Self {
+        FileMap { inode, delta: offset.wrapping_sub(addr), maywrite, path }
+    }
+
+    /// The file offset that address `addr` maps.
+    pub fn offset_at(&self, addr: u64) -> u64 {
+        addr.wrapping_add(self.delta)
+    }
+}
+
+impl PartialEq for FileMap {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inode, &other.inode) && self.delta == other.delta && self.maywrite == other.maywrite
+    }
+}
+
+impl Eq for FileMap {}
+
 /// One mapping: `[start, end)`, page aligned, non-empty.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Region {
@@ -147,6 +181,8 @@ pub struct Region {
     /// `MAP_SHARED` (visible to other address spaces sharing it; matters once fork exists).
     pub shared: bool,
     pub kind: RegionKind,
+    /// The file a file mapping maps (`None`: anonymous memory).
+    pub file: Option<FileMap>,
 }
 
 impl Region {
@@ -197,10 +233,11 @@ impl Region {
             && !next.shared
             && self.prot == next.prot
             && self.kind == next.kind
+            && self.file == next.file
     }
 
     fn private_anon(&self) -> bool {
-        !self.shared && self.kind != RegionKind::Image
+        !self.shared && self.kind != RegionKind::Image && self.file.is_none()
     }
 }
 
@@ -505,6 +542,36 @@ impl AddressMap {
         prot: u32,
         flags: u32,
     ) -> Result<(u64, Vec<Range>), MmError> {
+        self.mmap_with(addr, len, prot, flags, None)
+    }
+
+    /// `mmap` of a file: `offset` is the file offset (page aligned), `inode` and `path` the
+    /// file, `maywrite` whether the descriptor was writable. The caller checked the
+    /// descriptor's access (`EACCES`) and that the file can be mapped.
+    #[allow(clippy::too_many_arguments)]
+    pub fn mmap_file(
+        &mut self,
+        addr: u64,
+        len: u64,
+        prot: u32,
+        flags: u32,
+        inode: Arc<crate::vfs::Inode>,
+        offset: u64,
+        maywrite: bool,
+        path: Arc<[u8]>,
+    ) -> Result<(u64, Vec<Range>), MmError> {
+        self.mmap_with(addr, len, prot, flags, Some((inode, offset, maywrite, path)))
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn mmap_with(
+        &mut self,
+        addr: u64,
+        len: u64,
+        prot: u32,
+        flags: u32,
+        file: Option<(Arc<crate::vfs::Inode>, u64, bool, Arc<[u8]>)>,
+    ) -> Result<(u64, Vec<Range>), MmError> {
         if len == 0 {
             return Err(MmError::Inval);
         }
@@ -541,6 +608,8 @@ impl AddressMap {
         let shared = match flags & MAP_TYPE {
             MAP_SHARED if growsdown => return Err(MmError::Inval),
             MAP_SHARED => true,
+            // Files accept the validating form (the flags were checked by the caller).
+            MAP_SHARED_VALIDATE if file.is_some() && !growsdown => true,
             MAP_PRIVATE => false,
             // Pages the kernel may drop under memory pressure; keeping them is allowed.
             MAP_DROPPABLE if growsdown || flags & MAP_LOCKED != 0 => {
@@ -568,6 +637,7 @@ impl AddressMap {
                 prot: prot & PROT_RWX,
                 shared,
                 kind,
+                file: file.map(|(inode, off, maywrite, path)| FileMap::new(inode, addr, off, maywrite, path)),
             },
         );
         self.merge_around(addr, end);
@@ -625,8 +695,14 @@ impl AddressMap {
         // The contiguous mapped part from `start`, and what in it actually changes.
         let mut covered = start;
         let mut changed = Vec::new();
+        let mut denied = false;
         for r in self.overlapping(start, end) {
             if r.start > covered {
+                break;
+            }
+            // A shared mapping of a file opened read-only can never become writable.
+            if prot & PROT_WRITE != 0 && r.shared && r.file.as_ref().is_some_and(|f| !f.maywrite) {
+                denied = true;
                 break;
             }
             let piece_end = r.end.min(end);
@@ -655,6 +731,12 @@ impl AddressMap {
             }
         }
         self.merge_around(start, covered);
+        if denied {
+            return Err(Partial {
+                error: MmError::Acces,
+                done: changed,
+            });
+        }
         if covered < end {
             Err(Partial {
                 error: MmError::NoMem,
@@ -811,7 +893,8 @@ impl AddressMap {
                 end: r.end.min(end),
             };
             let zap = match advice {
-                Advice::DontNeed => r.private_anon(),
+                // File pages come back from the file; private copies are dropped.
+                Advice::DontNeed => r.private_anon() || r.file.is_some(),
                 Advice::Free if r.private_anon() => true,
                 Advice::Free => {
                     return Err(Partial {
@@ -921,6 +1004,7 @@ impl AddressMap {
             prot: PROT_READ | PROT_WRITE,
             shared: false,
             kind: RegionKind::Heap,
+            file: None,
         };
         self.map.insert(old_page, heap);
         self.merge_around(old_page, new_page);
@@ -1105,6 +1189,11 @@ impl AddressMap {
                 } else {
                     r.kind
                 },
+                // The same file offsets at the new addresses.
+                file: r.file.clone().map(|f| FileMap {
+                    delta: f.delta.wrapping_add(from).wrapping_sub(to),
+                    ..f
+                }),
                 ..r.clone()
             })
             .collect();
@@ -1489,6 +1578,7 @@ mod tests {
             prot: RW,
             shared: false,
             kind: RegionKind::Stack,
+            file: None,
         })
         .unwrap();
         // A hint just below the stack is refused within the guard gap.
@@ -1511,6 +1601,7 @@ mod tests {
             prot: PROT_READ,
             shared: false,
             kind: RegionKind::Image,
+            file: None,
         };
         assert_eq!(m.insert(reg(0x40_0000, 0x40_1000)), Ok(()));
         assert_eq!(m.insert(reg(0x40_0000, 0x40_2000)), Err(MmError::Exist));
@@ -1789,6 +1880,7 @@ mod tests {
             prot: RW,
             shared: false,
             kind: RegionKind::Image,
+            file: None,
         };
         m.insert(img).unwrap();
         let (s, i) = (B + 10 * P, B + 20 * P);
@@ -2125,6 +2217,7 @@ mod tests {
             prot: RW,
             shared: false,
             kind: RegionKind::Stack,
+            file: None,
         };
         m.insert(stack).unwrap();
         assert_eq!(m.fault_lookup(top - P).unwrap().start, top - 4 * P);
@@ -2169,7 +2262,8 @@ mod tests {
                 end: B + 101 * P,
                 prot: 0,
                 shared: false,
-                kind: RegionKind::Anon
+                kind: RegionKind::Anon,
+                file: None,
             }),
             Err(MmError::NoMem)
         );

@@ -718,6 +718,7 @@ fn image_and_stack_layout_like_a_loaded_program() {
         prot,
         shared: false,
         kind: RegionKind::Image,
+        file: None,
     };
     map.insert(seg(0x40_0000, 0x40_1000, PROT_READ)).unwrap();
     map.insert(seg(0x40_1000, 0x49_8000, PROT_READ | PROT_EXEC))
@@ -731,6 +732,7 @@ fn image_and_stack_layout_like_a_loaded_program() {
         prot: PROT_READ | PROT_WRITE,
         shared: false,
         kind: RegionKind::Stack,
+        file: None,
     };
     map.insert(stack).unwrap();
     map.brk_init(0x4c_a123);

@@ -155,6 +155,12 @@ pub fn fcntl(c: &mut Ctx, a: &Args) -> SysResult {
             if !file.writable() {
                 return Err(Errno::EPERM);
             }
+            if arg as u32 & linux_raw_sys::general::F_SEAL_WRITE != 0 && f.seals() & linux_raw_sys::general::F_SEAL_SEAL == 0 {
+                let inode = file.ops.inode().clone();
+                if c.k.shared_writable_mapping(&inode) {
+                    return Err(Errno::EBUSY);
+                }
+            }
             f.add_seals(arg as u32).map(|_| 0)
         }
         F_GETOWN | F_GETSIG => {

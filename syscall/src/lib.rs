@@ -141,6 +141,33 @@ pub trait Kernel {
     fn log(&mut self, args: core::fmt::Arguments);
     /// Trace output line (shown with `--strace`).
     fn trace(&mut self, args: core::fmt::Arguments);
+    /// mmap of a regular file (arguments and the descriptor already checked): `offset` into
+    /// `inode`, `maywrite` when the descriptor allows writing, `path` for `/proc/self/maps`.
+    #[allow(clippy::too_many_arguments)]
+    fn mmap_file(
+        &mut self,
+        _addr: u64,
+        _len: u64,
+        _prot: u32,
+        _flags: u32,
+        _inode: alloc::sync::Arc<elfin_posix::vfs::Inode>,
+        _offset: u64,
+        _maywrite: bool,
+        _path: alloc::sync::Arc<[u8]>,
+    ) -> Result<u64, Errno> {
+        Err(Errno::ENODEV)
+    }
+    /// File offsets `[from, to)` of `inode` are going away (truncation, hole punching): unmap
+    /// them from every mapping before the file frees its pages.
+    fn file_shrink(&mut self, _inode: &alloc::sync::Arc<elfin_posix::vfs::Inode>, _from: u64, _to: u64) {}
+    /// Does a shared mapping of `inode` that may write exist (`F_SEAL_WRITE` is `EBUSY`)?
+    fn shared_writable_mapping(&self, _inode: &alloc::sync::Arc<elfin_posix::vfs::Inode>) -> bool {
+        false
+    }
+    /// Is `[addr, addr + len)` entirely mapped (msync)?
+    fn is_mapped(&self, _addr: u64, _len: u64) -> bool {
+        true
+    }
     /// The memory regions of the address space, for `/proc/self/maps`.
     fn regions(&self) -> Vec<MapInfo> {
         Vec::new()

@@ -189,6 +189,7 @@ fn open_common(c: &mut Ctx, dirfd: i32, path: UserCStr, flags: u32, mode: u32, r
             if d.lock().seals & (linux_raw_sys::general::F_SEAL_SHRINK | linux_raw_sys::general::F_SEAL_WRITE) != 0 {
                 return Err(Errno::EPERM);
             }
+            crate::truncate::shrink_mappings(c, &inode, 0);
             d.lock().truncate(0)?;
         }
         inode.touch_modified();

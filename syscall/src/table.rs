@@ -77,7 +77,7 @@ table! {
     __NR_lstat => stat::lstat, [Str, Ptr], Dec, Full;
     __NR_poll => select::poll, [Ptr, Uint, Int], Dec, Full;
     __NR_lseek => read_write::lseek, [Fd, Int, Int], Dec, Full;
-    __NR_mmap => mman::mmap, [Hex, Uint, Hex, Hex, Fd, Hex], Hex, Partial("anonymous memory only; file mappings come with the VFS");
+    __NR_mmap => mman::mmap, [Hex, Uint, Hex, Hex, Fd, Hex], Hex, Partial("MAP_SHARED of anonymous memory and of files is shared within the one address space (no fork yet); access past the end of a file is SIGSEGV, not SIGBUS");
     __NR_mprotect => mman::mprotect, [Hex, Uint, Hex], Dec, Full;
     __NR_munmap => mman::munmap, [Hex, Uint], Dec, Full;
     __NR_brk => mman::brk, [Hex], Hex, Full;
@@ -94,6 +94,7 @@ table! {
     __NR_select => select::select, [Int, Ptr, Ptr, Ptr, Ptr], Dec, Full;
     __NR_sched_yield => sched::sched_yield, [], Dec, Full;
     __NR_mremap => mman::mremap, [Hex, Uint, Uint, Hex, Hex], Hex, Full;
+    __NR_msync => mman::msync, [Hex, Uint, Hex], Dec, Full;
     __NR_madvise => mman::madvise, [Hex, Uint, Int], Dec, Full;
     __NR_dup => fd::dup, [Fd], Dec, Full;
     __NR_dup2 => fd::dup2, [Fd, Fd], Dec, Full;

@@ -26,7 +26,16 @@ pub fn truncate(c: &mut Ctx, a: &Args) -> SysResult {
         return Err(Errno::EINVAL);
     }
     permission(&inode, c.p.creds.euid, c.p.creds.egid, 2)?;
+    shrink_mappings(c, &inode, len as u64);
     RegularFile::new(inode).truncate(len as u64).map(|_| 0)
+}
+
+/// Before a file shrinks to `len`: its pages past the new end leave every mapping.
+pub fn shrink_mappings(c: &mut Ctx, inode: &alloc::sync::Arc<elfin_posix::vfs::Inode>, len: u64) {
+    let size = inode.stat().size;
+    if len < size {
+        c.k.file_shrink(inode, len.div_ceil(4096) * 4096, u64::MAX);
+    }
 }
 
 /// ftruncate(2): the descriptor must be open for writing (`EINVAL` otherwise, as Linux).
@@ -39,6 +48,8 @@ pub fn ftruncate(c: &mut Ctx, a: &Args) -> SysResult {
     if !file.writable() || !file.ops.inode().is_regular() {
         return Err(Errno::EINVAL);
     }
+    let inode = file.ops.inode().clone();
+    shrink_mappings(c, &inode, len as u64);
     file.ops.truncate(len as u64).map(|_| 0)
 }
 
@@ -84,6 +95,13 @@ pub fn fallocate(c: &mut Ctx, a: &Args) -> SysResult {
     }
     if mode & !(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE) != 0 {
         return Err(Errno::EOPNOTSUPP);
+    }
+    if mode & FALLOC_FL_PUNCH_HOLE != 0 {
+        // Whole pages of the hole leave the mappings; partial ones are zeroed in place.
+        let (from, to) = ((off as u64).div_ceil(4096) * 4096, ((off + len) as u64) / 4096 * 4096);
+        if from < to {
+            c.k.file_shrink(&inode, from, to);
+        }
     }
     file.ops.fallocate(mode, off as u64, len as u64).map(|_| 0)
 }

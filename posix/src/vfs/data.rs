@@ -19,7 +19,12 @@ use elfin_abi::Errno;
 /// Page slots per chunk (2 MiB of file per chunk).
 pub const CHUNK_PAGES: usize = 512;
 
-type Page = Box<[u8]>;
+/// One page of file data, page aligned: a mapping of the file maps this very memory.
+#[repr(C, align(4096))]
+pub struct PageBuf(pub [u8; PAGE as usize]);
+
+/// A page (a boxed one-element slice: allocated fallibly through `Vec`).
+type Page = Box<[PageBuf]>;
 
 struct Chunk {
     index: u64,
@@ -51,11 +56,19 @@ impl Drop for FileData {
     }
 }
 
-fn alloc_zeroed(len: usize) -> Result<Box<[u8]>, Errno> {
-    let mut v: Vec<u8> = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
-    v.resize(len, 0);
+fn alloc_page() -> Result<Page, Errno> {
+    let mut v: Vec<PageBuf> = Vec::new();
+    v.try_reserve_exact(1).map_err(|_| Errno::ENOMEM)?;
+    v.push(PageBuf([0; PAGE as usize]));
     Ok(v.into_boxed_slice())
+}
+
+fn bytes(p: &Page) -> &[u8] {
+    p.first().map_or(&[][..], |b| &b.0[..])
+}
+
+fn bytes_mut(p: &mut Page) -> &mut [u8] {
+    p.first_mut().map_or(&mut [][..], |b| &mut b.0[..])
 }
 
 fn alloc_slots() -> Result<Box<[Option<Page>]>, Errno> {
@@ -99,7 +112,7 @@ impl FileData {
 
     fn page(&self, p: u64) -> Option<&[u8]> {
         let c = self.chunk_pos(p / CHUNK_PAGES as u64).ok()?;
-        self.chunks[c].pages[(p % CHUNK_PAGES as u64) as usize].as_deref()
+        self.chunks[c].pages[(p % CHUNK_PAGES as u64) as usize].as_ref().map(bytes)
     }
 
     /// Is page `p` backed by data (allocated or from the base)?
@@ -122,7 +135,7 @@ impl FileData {
         let slot = (p % CHUNK_PAGES as u64) as usize;
         if self.chunks[c].pages[slot].is_none() {
             self.budget.charge(PAGE)?;
-            let mut page = match alloc_zeroed(PAGE as usize) {
+            let mut page = match alloc_page() {
                 Ok(pg) => pg,
                 Err(e) => {
                     self.budget.uncharge(PAGE);
@@ -132,12 +145,25 @@ impl FileData {
             let start = (p * PAGE) as usize;
             if start < self.base.len() {
                 let end = self.base.len().min(start + PAGE as usize);
-                page[..end - start].copy_from_slice(&self.base[start..end]);
+                bytes_mut(&mut page)[..end - start].copy_from_slice(&self.base[start..end]);
             }
             self.chunks[c].pages[slot] = Some(page);
             self.pages += 1;
         }
-        Ok(self.chunks[c].pages[slot].as_deref_mut().unwrap_or(&mut []))
+        Ok(self.chunks[c].pages[slot].as_mut().map_or(&mut [][..], bytes_mut))
+    }
+
+    /// The address of page `p` for a mapping (allocated, from the initrd or zeroed, on first
+    /// use). The page stays where it is until the file is truncated below it or dropped; the
+    /// kernel unmaps it from every mapping first.
+    pub fn page_for_mapping(&mut self, p: u64) -> Result<usize, Errno> {
+        let page = self.page_mut(p)?;
+        Ok(page.as_ptr() as usize)
+    }
+
+    /// The address of page `p` if it is allocated (is a mapped frame the file's own page?).
+    pub fn page_addr(&self, p: u64) -> Option<usize> {
+        self.page(p).map(|b| b.as_ptr() as usize)
     }
 
     /// Read at `off` into `buf`; returns the bytes read (0 at or past the end).
