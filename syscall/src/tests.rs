@@ -379,3 +379,300 @@ fn signals_reach_a_handler_and_come_back() {
     let mut ctx = crate::Ctx { k: &mut k, p: &mut p };
     assert_eq!(crate::signal::deliver(&mut ctx, &mut regs.clone(), None), crate::signal::Delivery::Terminate(15));
 }
+
+// --- Files, directories, pipes, readiness (the VFS families) -------------------------------
+
+/// Put a NUL-terminated string at `addr`; returns `addr`.
+fn cstr(k: &Fake, addr: u64, s: &str) -> u64 {
+    let mut v = s.as_bytes().to_vec();
+    v.push(0);
+    k.poke(addr, &v);
+    addr
+}
+
+fn u32_at(k: &Fake, addr: u64) -> u32 {
+    u32::from_le_bytes(k.peek(addr, 4).try_into().unwrap())
+}
+
+fn u64_at(k: &Fake, addr: u64) -> u64 {
+    u64::from_le_bytes(k.peek(addr, 8).try_into().unwrap())
+}
+
+const AT: u64 = AT_FDCWD as i64 as u64;
+const P: u64 = BASE + 0x1000; // paths
+const B: u64 = BASE + 0x2000; // data buffers
+const S: u64 = BASE + 0x4000; // structs
+
+#[test]
+fn files_open_write_read_seek_stat() {
+    let (mut k, mut p) = (Fake::new(), process(false));
+    let f = cstr(&k, P, "/tmp/f");
+    let fd = call(&mut k, &mut p, __NR_openat, [AT, f, (O_CREAT | O_RDWR | O_EXCL) as u64, 0o640, 0, 0]);
+    assert_eq!(fd, 3);
+    assert_eq!(call(&mut k, &mut p, __NR_openat, [AT, f, (O_CREAT | O_EXCL) as u64, 0o640, 0, 0]), err(Errno::EEXIST));
+    k.poke(B, b"hello world");
+    assert_eq!(call(&mut k, &mut p, __NR_write, [3, B, 11, 0, 0, 0]), 11);
+    assert_eq!(call(&mut k, &mut p, __NR_lseek, [3, 6, SEEK_SET as u64, 0, 0, 0]), 6);
+    assert_eq!(call(&mut k, &mut p, __NR_read, [3, B + 0x100, 100, 0, 0, 0]), 5);
+    assert_eq!(k.peek(B + 0x100, 5), b"world");
+    assert_eq!(call(&mut k, &mut p, __NR_pread64, [3, B + 0x100, 5, 0, 0, 0]), 5);
+    assert_eq!(k.peek(B + 0x100, 5), b"hello");
+    assert_eq!(call(&mut k, &mut p, __NR_pread64, [3, B, 5, u64::MAX, 0, 0]), err(Errno::EINVAL));
+    assert_eq!(call(&mut k, &mut p, __NR_lseek, [3, 0, SEEK_END as u64, 0, 0, 0]), 11);
+    assert_eq!(call(&mut k, &mut p, __NR_lseek, [3, (-20i64) as u64, SEEK_CUR as u64, 0, 0, 0]), err(Errno::EINVAL));
+    // fstat: a regular file, mode after the umask (022), size 11.
+    assert_eq!(call(&mut k, &mut p, __NR_fstat, [3, S, 0, 0, 0, 0]), 0);
+    let mode = u32_at(&k, S + core::mem::offset_of!(stat, st_mode) as u64);
+    assert_eq!(mode, S_IFREG | 0o640);
+    assert_eq!(u64_at(&k, S + core::mem::offset_of!(stat, st_size) as u64), 11);
+    // O_APPEND writes at the end whatever the offset.
+    let fd2 = call(&mut k, &mut p, __NR_openat, [AT, f, (O_WRONLY | O_APPEND) as u64, 0, 0, 0]);
+    assert_eq!(call(&mut k, &mut p, __NR_write, [fd2 as u64, B, 1, 0, 0, 0]), 1);
+    assert_eq!(call(&mut k, &mut p, __NR_fstat, [3, S, 0, 0, 0, 0]), 0);
+    assert_eq!(u64_at(&k, S + core::mem::offset_of!(stat, st_size) as u64), 12);
+    assert_eq!(call(&mut k, &mut p, __NR_read, [fd2 as u64, B, 1, 0, 0, 0]), err(Errno::EBADF));
+    // ftruncate needs a writable descriptor; O_TRUNC empties.
+    let ro = call(&mut k, &mut p, __NR_openat, [AT, f, O_RDONLY as u64, 0, 0, 0]);
+    assert_eq!(call(&mut k, &mut p, __NR_ftruncate, [ro as u64, 0, 0, 0, 0, 0]), err(Errno::EINVAL));
+    assert!(call(&mut k, &mut p, __NR_openat, [AT, f, (O_WRONLY | O_TRUNC) as u64, 0, 0, 0]) > 0);
+    assert_eq!(call(&mut k, &mut p, __NR_lseek, [ro as u64, 0, SEEK_END as u64, 0, 0, 0]), 0);
+    // Errors of the walk.
+    let nope = cstr(&k, P + 0x100, "/tmp/f/x");
+    assert_eq!(call(&mut k, &mut p, __NR_openat, [AT, nope, O_RDONLY as u64, 0, 0, 0]), err(Errno::ENOTDIR));
+    let dir = cstr(&k, P + 0x200, "/tmp");
+    assert_eq!(call(&mut k, &mut p, __NR_openat, [AT, dir, O_WRONLY as u64, 0, 0, 0]), err(Errno::EISDIR));
+    assert_eq!(call(&mut k, &mut p, __NR_openat, [AT, f, (O_RDONLY | O_DIRECTORY) as u64, 0, 0, 0]), err(Errno::ENOTDIR));
+    assert_eq!(call(&mut k, &mut p, __NR_openat, [AT, f, (O_CREAT | O_DIRECTORY) as u64, 0, 0, 0]), err(Errno::EINVAL));
+    assert_eq!(call(&mut k, &mut p, __NR_openat, [AT, 0x10, O_RDONLY as u64, 0, 0, 0]), err(Errno::EFAULT));
+}
+
+#[test]
+fn directories_links_rename_and_cwd() {
+    let (mut k, mut p) = (Fake::new(), process(false));
+    let d = cstr(&k, P, "/tmp/d");
+    assert_eq!(call(&mut k, &mut p, __NR_mkdir, [d, 0o755, 0, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_mkdir, [d, 0o755, 0, 0, 0, 0]), err(Errno::EEXIST));
+    assert_eq!(call(&mut k, &mut p, __NR_chdir, [d, 0, 0, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_getcwd, [B, 100, 0, 0, 0, 0]), 7);
+    assert_eq!(k.peek(B, 7), b"/tmp/d\0");
+    // Relative paths from the new working directory.
+    let a = cstr(&k, P + 0x100, "a");
+    assert!(call(&mut k, &mut p, __NR_creat, [a, 0o644, 0, 0, 0, 0]) > 0);
+    let l = cstr(&k, P + 0x200, "l");
+    let target = cstr(&k, P + 0x300, "a");
+    assert_eq!(call(&mut k, &mut p, __NR_symlink, [target, l, 0, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_readlink, [l, B, 100, 0, 0, 0]), 1);
+    assert_eq!(call(&mut k, &mut p, __NR_readlink, [a, B, 100, 0, 0, 0]), err(Errno::EINVAL));
+    let h = cstr(&k, P + 0x400, "h");
+    assert_eq!(call(&mut k, &mut p, __NR_link, [a, h, 0, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_stat, [l, S, 0, 0, 0, 0]), 0);
+    assert_eq!(u64_at(&k, S + core::mem::offset_of!(stat, st_nlink) as u64), 2);
+    assert_eq!(call(&mut k, &mut p, __NR_lstat, [l, S, 0, 0, 0, 0]), 0);
+    assert_eq!(u32_at(&k, S + core::mem::offset_of!(stat, st_mode) as u64) & S_IFMT, S_IFLNK);
+    // getdents64 lists ., .., a, l, h in creation order.
+    let dfd = call(&mut k, &mut p, __NR_openat, [AT, d, (O_RDONLY | O_DIRECTORY) as u64, 0, 0, 0]);
+    let n = call(&mut k, &mut p, __NR_getdents64, [dfd as u64, B, 4096, 0, 0, 0]) as usize;
+    let buf = k.peek(B, n);
+    let mut names = Vec::new();
+    let mut off = 0;
+    while off < n {
+        let reclen = u16::from_le_bytes([buf[off + 16], buf[off + 17]]) as usize;
+        let name: Vec<u8> = buf[off + 19..off + reclen].iter().copied().take_while(|&c| c != 0).collect();
+        names.push(String::from_utf8(name).unwrap());
+        off += reclen;
+    }
+    assert_eq!(names, [".", "..", "a", "l", "h"]);
+    assert_eq!(call(&mut k, &mut p, __NR_getdents64, [dfd as u64, B, 4096, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_getdents64, [dfd as u64, B, 10, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_lseek, [dfd as u64, 0, 0, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_getdents64, [dfd as u64, B, 10, 0, 0, 0]), err(Errno::EINVAL));
+    // rename over a file, rename a directory into itself, RENAME_NOREPLACE.
+    let sub = cstr(&k, P + 0x500, "/tmp/d/sub");
+    assert_eq!(call(&mut k, &mut p, __NR_renameat2, [AT, h, AT, a, RENAME_NOREPLACE as u64, 0]), err(Errno::EEXIST));
+    assert_eq!(call(&mut k, &mut p, __NR_rename, [d, sub, 0, 0, 0, 0]), err(Errno::EINVAL));
+    // Two names of one inode: rename does nothing and both stay (as on Linux).
+    assert_eq!(call(&mut k, &mut p, __NR_rename, [h, a, 0, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_rmdir, [d, 0, 0, 0, 0, 0]), err(Errno::ENOTEMPTY));
+    assert_eq!(call(&mut k, &mut p, __NR_unlink, [h, 0, 0, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_unlink, [a, 0, 0, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_unlink, [l, 0, 0, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_unlink, [a, 0, 0, 0, 0, 0]), err(Errno::ENOENT));
+    assert_eq!(call(&mut k, &mut p, __NR_rmdir, [d, 0, 0, 0, 0, 0]), 0);
+    // The working directory is gone: getcwd says so, and so does getdents.
+    assert_eq!(call(&mut k, &mut p, __NR_getcwd, [B, 100, 0, 0, 0, 0]), err(Errno::ENOENT));
+    assert_eq!(call(&mut k, &mut p, __NR_getdents64, [dfd as u64, B, 4096, 0, 0, 0]), err(Errno::ENOENT));
+    assert_eq!(call(&mut k, &mut p, __NR_creat, [a, 0o644, 0, 0, 0, 0]), err(Errno::ENOENT));
+}
+
+#[test]
+fn pipes_nonblocking_blocking_eof_and_sigpipe() {
+    let (mut k, mut p) = (Fake::new(), process(false));
+    assert_eq!(call(&mut k, &mut p, __NR_pipe2, [S, O_NONBLOCK as u64, 0, 0, 0, 0]), 0);
+    let (r, w) = (u32_at(&k, S) as u64, u32_at(&k, S + 4) as u64);
+    assert_eq!((r, w), (3, 4));
+    assert_eq!(call(&mut k, &mut p, __NR_read, [r, B, 10, 0, 0, 0]), err(Errno::EAGAIN));
+    k.poke(B, b"abc");
+    assert_eq!(call(&mut k, &mut p, __NR_write, [w, B, 3, 0, 0, 0]), 3);
+    assert_eq!(call(&mut k, &mut p, __NR_ioctl, [r, linux_raw_sys::ioctl::FIONREAD as u64, S + 0x10, 0, 0, 0]), 0);
+    assert_eq!(u32_at(&k, S + 0x10), 3);
+    // poll: the read end is readable, the write end writable.
+    let mut pfd = Vec::new();
+    for (fd, ev) in [(r as i32, POLLIN as u16), (w as i32, POLLOUT as u16)] {
+        pfd.extend_from_slice(&fd.to_le_bytes());
+        pfd.extend_from_slice(&ev.to_le_bytes());
+        pfd.extend_from_slice(&0u16.to_le_bytes());
+    }
+    k.poke(S + 0x20, &pfd);
+    assert_eq!(call(&mut k, &mut p, __NR_poll, [S + 0x20, 2, 0, 0, 0, 0]), 2);
+    assert_eq!(call(&mut k, &mut p, __NR_read, [r, B + 0x10, 10, 0, 0, 0]), 3);
+    // Blocking now: an empty pipe makes the call block (the kernel runs it again later).
+    assert_eq!(call(&mut k, &mut p, __NR_fcntl, [r, F_SETFL as u64, 0, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_read, [r, B, 10, 0, 0, 0]), err(Errno::RESTART));
+    assert!(p.thread().wait.is_some());
+    // The writer's write wakes the blocked thread (the file-event queue).
+    k.logs.clear();
+    assert_eq!(call(&mut k, &mut p, __NR_write, [w, B, 1, 0, 0, 0]), 1);
+    assert!(k.logs.iter().any(|l| l == "wake 1"), "{:?}", k.logs);
+    assert_eq!(call(&mut k, &mut p, __NR_read, [r, B, 10, 0, 0, 0]), 1);
+    // The writer leaves: end of file. The reader leaves: EPIPE and SIGPIPE for the writer.
+    assert_eq!(call(&mut k, &mut p, __NR_close, [w, 0, 0, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_read, [r, B, 10, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_pipe, [S, 0, 0, 0, 0, 0]), 0);
+    let (r2, w2) = (u32_at(&k, S) as u64, u32_at(&k, S + 4) as u64);
+    assert_eq!(call(&mut k, &mut p, __NR_close, [r2, 0, 0, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_write, [w2, B, 1, 0, 0, 0]), err(Errno::EPIPE));
+    assert_ne!(p.thread().pending & (1 << (SIGPIPE - 1)), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_lseek, [w2, 0, 0, 0, 0, 0]), err(Errno::ESPIPE));
+    assert_eq!(call(&mut k, &mut p, __NR_pipe2, [S, 0x40, 0, 0, 0, 0]), err(Errno::EINVAL));
+}
+
+fn epoll_event(events: u32, data: u64) -> Vec<u8> {
+    let mut v = events.to_le_bytes().to_vec();
+    v.extend_from_slice(&data.to_le_bytes());
+    v
+}
+
+#[test]
+fn epoll_level_edge_oneshot_with_eventfd() {
+    let (mut k, mut p) = (Fake::new(), process(false));
+    let ep = call(&mut k, &mut p, __NR_epoll_create1, [0, 0, 0, 0, 0, 0]) as u64;
+    let efd = call(&mut k, &mut p, __NR_eventfd2, [0, EFD_NONBLOCK as u64, 0, 0, 0, 0]) as u64;
+    k.poke(S, &epoll_event(EPOLLIN, 77));
+    assert_eq!(call(&mut k, &mut p, __NR_epoll_ctl, [ep, EPOLL_CTL_ADD as u64, efd, S, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_epoll_ctl, [ep, EPOLL_CTL_ADD as u64, efd, S, 0, 0]), err(Errno::EEXIST));
+    assert_eq!(call(&mut k, &mut p, __NR_epoll_ctl, [ep, EPOLL_CTL_ADD as u64, ep, S, 0, 0]), err(Errno::EINVAL));
+    assert_eq!(call(&mut k, &mut p, __NR_epoll_wait, [ep, S + 0x100, 4, 0, 0, 0]), 0);
+    k.poke(B, &5u64.to_le_bytes());
+    assert_eq!(call(&mut k, &mut p, __NR_write, [efd, B, 8, 0, 0, 0]), 8);
+    // Level-triggered: reported while readable.
+    for _ in 0..2 {
+        assert_eq!(call(&mut k, &mut p, __NR_epoll_wait, [ep, S + 0x100, 4, 0, 0, 0]), 1);
+        assert_eq!(u64_at(&k, S + 0x104), 77);
+    }
+    // Edge-triggered: once per write.
+    k.poke(S, &epoll_event(EPOLLIN | EPOLLET, 78));
+    assert_eq!(call(&mut k, &mut p, __NR_epoll_ctl, [ep, EPOLL_CTL_MOD as u64, efd, S, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_epoll_wait, [ep, S + 0x100, 4, 0, 0, 0]), 1);
+    assert_eq!(call(&mut k, &mut p, __NR_epoll_wait, [ep, S + 0x100, 4, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_write, [efd, B, 8, 0, 0, 0]), 8);
+    assert_eq!(call(&mut k, &mut p, __NR_epoll_wait, [ep, S + 0x100, 4, 0, 0, 0]), 1);
+    // One-shot: once, then silent until modified.
+    k.poke(S, &epoll_event(EPOLLIN | EPOLLONESHOT, 79));
+    assert_eq!(call(&mut k, &mut p, __NR_epoll_ctl, [ep, EPOLL_CTL_MOD as u64, efd, S, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_epoll_wait, [ep, S + 0x100, 4, 0, 0, 0]), 1);
+    assert_eq!(call(&mut k, &mut p, __NR_epoll_wait, [ep, S + 0x100, 4, 0, 0, 0]), 0);
+    // The counter: read takes all of it (5 + 5).
+    assert_eq!(call(&mut k, &mut p, __NR_read, [efd, B, 8, 0, 0, 0]), 8);
+    assert_eq!(u64_at(&k, B), 10);
+    assert_eq!(call(&mut k, &mut p, __NR_read, [efd, B, 8, 0, 0, 0]), err(Errno::EAGAIN));
+    assert_eq!(call(&mut k, &mut p, __NR_epoll_ctl, [ep, EPOLL_CTL_DEL as u64, efd, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_epoll_ctl, [ep, EPOLL_CTL_DEL as u64, efd, 0, 0, 0]), err(Errno::ENOENT));
+    // Regular files cannot be watched; an epoll cannot watch itself through another.
+    let f = cstr(&k, P, "/tmp/x");
+    let ffd = call(&mut k, &mut p, __NR_creat, [f, 0o644, 0, 0, 0, 0]) as u64;
+    k.poke(S, &epoll_event(EPOLLIN, 0));
+    assert_eq!(call(&mut k, &mut p, __NR_epoll_ctl, [ep, EPOLL_CTL_ADD as u64, ffd, S, 0, 0]), err(Errno::EPERM));
+    let ep2 = call(&mut k, &mut p, __NR_epoll_create1, [0, 0, 0, 0, 0, 0]) as u64;
+    assert_eq!(call(&mut k, &mut p, __NR_epoll_ctl, [ep, EPOLL_CTL_ADD as u64, ep2, S, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_epoll_ctl, [ep2, EPOLL_CTL_ADD as u64, ep, S, 0, 0]), err(Errno::ELOOP));
+    assert_eq!(call(&mut k, &mut p, __NR_epoll_wait, [ep, S, 0, 0, 0, 0]), err(Errno::EINVAL));
+}
+
+#[test]
+fn timerfd_expiry_on_the_fake_clock() {
+    let (mut k, mut p) = (Fake::new(), process(false));
+    let t = call(&mut k, &mut p, __NR_timerfd_create, [CLOCK_MONOTONIC as u64, TFD_NONBLOCK as u64, 0, 0, 0, 0]) as u64;
+    assert_eq!(call(&mut k, &mut p, __NR_read, [t, B, 8, 0, 0, 0]), err(Errno::EAGAIN));
+    // Armed at an absolute time already past (the fake monotonic clock reads 5.000000123 s),
+    // with a 1 s interval: 3 expirations by now.
+    let mut its = Vec::new();
+    for v in [1i64, 0, 3, 0] {
+        its.extend_from_slice(&v.to_le_bytes());
+    }
+    k.poke(S, &its);
+    assert_eq!(call(&mut k, &mut p, __NR_timerfd_settime, [t, TFD_TIMER_ABSTIME as u64, S, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_read, [t, B, 8, 0, 0, 0]), 8);
+    assert_eq!(u64_at(&k, B), 3);
+    assert_eq!(call(&mut k, &mut p, __NR_read, [t, B, 4, 0, 0, 0]), err(Errno::EINVAL));
+    assert_eq!(call(&mut k, &mut p, __NR_timerfd_gettime, [t, S + 0x40, 0, 0, 0, 0]), 0);
+    assert_eq!(u64_at(&k, S + 0x40), 1); // interval 1 s
+    assert_eq!(call(&mut k, &mut p, __NR_timerfd_create, [99, 0, 0, 0, 0, 0]), err(Errno::EINVAL));
+    assert_eq!(call(&mut k, &mut p, __NR_timerfd_settime, [1, 0, S, 0, 0, 0]), err(Errno::EINVAL));
+}
+
+#[test]
+fn locks_by_owner_and_access_mode() {
+    let (mut k, mut p) = (Fake::new(), process(false));
+    let f = cstr(&k, P, "/tmp/lk");
+    let a = call(&mut k, &mut p, __NR_openat, [AT, f, (O_CREAT | O_RDWR) as u64, 0o644, 0, 0]) as u64;
+    let b = call(&mut k, &mut p, __NR_openat, [AT, f, O_RDONLY as u64, 0, 0, 0]) as u64;
+    // struct flock: type, whence, start, len, pid.
+    let fl = |t: i16, pid: i32| {
+        let mut v = vec![0u8; 32];
+        v[0..2].copy_from_slice(&t.to_le_bytes());
+        v[24..28].copy_from_slice(&pid.to_le_bytes());
+        v
+    };
+    k.poke(S, &fl(F_WRLCK as i16, 0));
+    assert_eq!(call(&mut k, &mut p, __NR_fcntl, [b, F_SETLK as u64, S, 0, 0, 0]), err(Errno::EBADF));
+    assert_eq!(call(&mut k, &mut p, __NR_fcntl, [a, F_OFD_SETLK as u64, S, 0, 0, 0]), 0);
+    // Another description conflicts (OFD locks), the same process's classic lock does too.
+    k.poke(S, &fl(F_RDLCK as i16, 0));
+    assert_eq!(call(&mut k, &mut p, __NR_fcntl, [b, F_OFD_SETLK as u64, S, 0, 0, 0]), err(Errno::EAGAIN));
+    assert_eq!(call(&mut k, &mut p, __NR_fcntl, [b, F_SETLK as u64, S, 0, 0, 0]), err(Errno::EAGAIN));
+    assert_eq!(call(&mut k, &mut p, __NR_fcntl, [b, F_OFD_GETLK as u64, S, 0, 0, 0]), 0);
+    assert_eq!(i16::from_le_bytes(k.peek(S, 2).try_into().unwrap()), F_WRLCK as i16);
+    assert_eq!(i32::from_le_bytes(k.peek(S + 24, 4).try_into().unwrap()), -1);
+    k.poke(S, &fl(F_UNLCK as i16, 0));
+    assert_eq!(call(&mut k, &mut p, __NR_fcntl, [b, F_GETLK as u64, S, 0, 0, 0]), err(Errno::EINVAL));
+    k.poke(S, &fl(F_RDLCK as i16, 5));
+    assert_eq!(call(&mut k, &mut p, __NR_fcntl, [b, F_OFD_SETLK as u64, S, 0, 0, 0]), err(Errno::EINVAL));
+    // flock between descriptions.
+    assert_eq!(call(&mut k, &mut p, __NR_flock, [a, LOCK_EX as u64, 0, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_flock, [b, (LOCK_SH | LOCK_NB) as u64, 0, 0, 0, 0]), err(Errno::EAGAIN));
+    assert_eq!(call(&mut k, &mut p, __NR_close, [a, 0, 0, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_flock, [b, (LOCK_SH | LOCK_NB) as u64, 0, 0, 0, 0]), 0);
+    assert_eq!(call(&mut k, &mut p, __NR_flock, [b, LOCK_NB as u64, 0, 0, 0, 0]), err(Errno::EINVAL));
+}
+
+#[test]
+fn proc_and_dev_through_the_syscalls() {
+    let (mut k, mut p) = (Fake::new(), process(false));
+    let null = cstr(&k, P, "/dev/null");
+    let fd = call(&mut k, &mut p, __NR_openat, [AT, null, O_RDWR as u64, 0, 0, 0]) as u64;
+    // Writes to /dev/null never read the buffer.
+    assert_eq!(call(&mut k, &mut p, __NR_write, [fd, 0x10, 5, 0, 0, 0]), 5);
+    assert_eq!(call(&mut k, &mut p, __NR_read, [fd, B, 5, 0, 0, 0]), 0);
+    let link = cstr(&k, P + 0x100, "/proc/self/fd/3");
+    assert_eq!(call(&mut k, &mut p, __NR_readlink, [link, B, 100, 0, 0, 0]), 9);
+    assert_eq!(k.peek(B, 9), b"/dev/null");
+    let tty = cstr(&k, P + 0x200, "/dev/tty");
+    assert_eq!(call(&mut k, &mut p, __NR_openat, [AT, tty, O_RDWR as u64, 0, 0, 0]), err(Errno::ENXIO));
+    let cmd = cstr(&k, P + 0x300, "/proc/self/status");
+    let s = call(&mut k, &mut p, __NR_openat, [AT, cmd, O_RDONLY as u64, 0, 0, 0]) as u64;
+    let n = call(&mut k, &mut p, __NR_read, [s, B, 4096, 0, 0, 0]) as usize;
+    assert!(String::from_utf8_lossy(&k.peek(B, n)).starts_with("Name:\tapp\n"));
+    assert_eq!(call(&mut k, &mut p, __NR_openat, [AT, cmd, O_WRONLY as u64, 0, 0, 0]), err(Errno::EACCES));
+    assert_eq!(call(&mut k, &mut p, __NR_statfs, [cmd, S, 0, 0, 0, 0]), 0);
+    assert_eq!(u64_at(&k, S), PROC_SUPER_MAGIC as u64);
+}
