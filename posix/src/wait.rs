@@ -68,3 +68,22 @@ pub static FILE_EVENTS: FileEvents = FileEvents::new();
 pub fn notify() {
     FILE_EVENTS.notify();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waiters_are_taken_once_and_cancelled() {
+        let q = FileEvents::new();
+        let g = q.generation();
+        q.register(3);
+        q.register(3);
+        q.register(4);
+        q.cancel(4);
+        q.notify();
+        assert_ne!(q.generation(), g);
+        assert_eq!(q.take_waiters(), alloc::vec![3]);
+        assert!(q.take_waiters().is_empty());
+    }
+}
