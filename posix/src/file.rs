@@ -152,6 +152,9 @@ pub enum SeekKind {
     /// Anonymous objects (eventfd, timerfd, epoll): `lseek` succeeds and stays at 0, I/O is
     /// a stream's, and positional I/O is `ESPIPE` (Linux's `noop_llseek` without pread).
     Anon,
+    /// Generated files (procfs): positional like a file, but `lseek` takes `SEEK_SET` and
+    /// `SEEK_CUR` only (Linux's `seq_lseek`).
+    Seq,
 }
 
 /// One directory entry handed to a [`FileOps::getdents`] consumer.
@@ -274,6 +277,11 @@ pub trait FileOps: Send + Sync + Any {
 
     /// The object behind a file opened with `O_PATH` only (no I/O at all)?
     fn is_path_only(&self) -> bool {
+        false
+    }
+
+    /// Can sendfile read from it (Linux's `splice_read`: files and the memory devices)?
+    fn splice_read(&self) -> bool {
         false
     }
 

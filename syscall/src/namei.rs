@@ -138,7 +138,7 @@ fn unlink_at(c: &mut Ctx, dirfd: i32, path: &[u8]) -> SysResult {
         return Err(Errno::EISDIR);
     }
     if matches!(p.dir.body, Body::Proc(_)) {
-        return Err(Errno::EACCES);
+        return Err(Errno::EPERM);
     }
     dir::unlink(&p.dir, &name).map(|_| 0)
 }

@@ -162,7 +162,7 @@ pub fn read_into(c: &mut Ctx, file: &FileRef, bufs: &[UserSlice], pos: Option<u6
                     break;
                 }
             }
-            if pos.is_none() && kind == SeekKind::Sized {
+            if pos.is_none() && matches!(kind, SeekKind::Sized | SeekKind::Seq) {
                 file.set_offset(start + done as u64);
             }
             Ok(done)
@@ -464,8 +464,8 @@ pub fn lseek(c: &mut Ctx, a: &Args) -> SysResult {
             }
             0
         }
-        SeekKind::Dir => {
-            // tmpfs directories: positions are entry cookies; SEEK_END has no meaning.
+        SeekKind::Dir | SeekKind::Seq => {
+            // tmpfs directories (positions are entry cookies) and generated files.
             let target = match whence {
                 SEEK_SET => off as i128,
                 SEEK_CUR => st.offset as i128 + off as i128,
@@ -563,8 +563,9 @@ pub fn sendfile(c: &mut Ctx, a: &Args) -> SysResult {
     if output.flags() & O_APPEND != 0 {
         return Err(Errno::EINVAL);
     }
-    // Linux splices from files only: pipes, sockets and devices as input are EINVAL.
-    if !input.ops.inode().is_regular() {
+    // Linux splices from files and the memory devices only: pipes, eventfds, procfs files as
+    // input are EINVAL.
+    if !input.ops.splice_read() {
         return Err(Errno::EINVAL);
     }
     if count == 0 {

@@ -73,6 +73,9 @@ impl FileOps for MemDev {
         // Linux's null, zero and full have no poll; random and urandom do.
         matches!(self.rdev, RANDOM | URANDOM)
     }
+    fn splice_read(&self) -> bool {
+        self.rdev != NULL
+    }
     fn discards_writes(&self) -> bool {
         matches!(self.rdev, NULL | ZERO)
     }

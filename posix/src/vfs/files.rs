@@ -122,6 +122,10 @@ impl FileOps for RegularFile {
     fn mappable(&self) -> bool {
         true
     }
+
+    fn splice_read(&self) -> bool {
+        true
+    }
 }
 
 /// An open directory.

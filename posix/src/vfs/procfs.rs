@@ -455,7 +455,7 @@ impl FileOps for ProcFileOps {
         Err(Errno::EIO)
     }
     fn seek_kind(&self) -> SeekKind {
-        SeekKind::Sized
+        SeekKind::Seq
     }
     fn size(&self) -> u64 {
         self.data.len() as u64
