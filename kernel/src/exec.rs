@@ -226,11 +226,23 @@ pub fn load(initrd: &'static [u8], tty: u32) -> Result<Launch, String> {
     process.environ = b.envp.iter().flat_map(|e| e.iter().copied().chain([0])).collect();
     // The streams as the host gave them: a terminal (a pty, opened read-write with
     // O_LARGEFILE, like a login shell's) or a pipe.
+    // One terminal inode for the streams that are the terminal, also as /dev/pts/0.
+    let terminal = if tty & 7 != 0 {
+        let t = stdio::terminal_inode(&vfs.devpts).map_err(|e| format!("cannot set up the terminal: {e:?}"))?;
+        let mut r = Resolver::new(vfs.root.clone(), None, 0, 0);
+        if let Ok(pts) = r.lookup(&vfs.root, b"/dev/pts", true) {
+            let _ = elfin_posix::vfs::dir::add(&pts.inode, b"0", &t, false);
+        }
+        Some(t)
+    } else {
+        None
+    };
     let console = |stream, is_tty: bool, flags| -> Result<FdEntry, String> {
-        let sb = if is_tty { &vfs.devpts } else { &vfs.pipefs };
-        let ops = stdio::console(sb, stream, is_tty).map_err(|e| format!("cannot set up the console: {e:?}"))?;
-        let flags = if is_tty { O_RDWR | O_LARGEFILE } else { flags };
-        Ok(FdEntry { file: OpenFile::new(ops, flags, Vec::new()), cloexec: false })
+        let (ops, flags, path) = match (&terminal, is_tty) {
+            (Some(t), true) => (stdio::on_terminal(t, stream), O_RDWR | O_LARGEFILE, b"/dev/pts/0".to_vec()),
+            _ => (stdio::console(&vfs.pipefs, stream, false).map_err(|e| format!("cannot set up the console: {e:?}"))?, flags, Vec::new()),
+        };
+        Ok(FdEntry { file: OpenFile::new(ops, flags, path), cloexec: false })
     };
     let stdin = match b.stdin {
         Some(data) => {

@@ -161,6 +161,20 @@ pub fn console(sb: &Arc<Superblock>, stream: Stream, tty: bool) -> Result<Arc<dy
     Ok(share(&inode, ops))
 }
 
+/// The terminal the host gave (`/dev/pts/0`, major 136): one inode for every standard stream
+/// that is the terminal, as on Linux; a device node, so opening it again (through
+/// `/proc/self/fd/N` or `/dev/pts/0`) gives the terminal.
+pub fn terminal_inode(sb: &Arc<Superblock>) -> Result<Arc<Inode>, Errno> {
+    let i = Inode::new(sb, g::S_IFCHR | 0o620, 0, 5, Body::Device)?;
+    i.meta.lock().rdev = makedev(136, 0);
+    Ok(i)
+}
+
+/// Console stream `stream` on the terminal inode `terminal`.
+pub fn on_terminal(terminal: &Arc<Inode>, stream: Stream) -> Arc<dyn FileOps> {
+    Arc::new(ConsoleFile::new(terminal.clone(), stream, true))
+}
+
 /// The file of captured input `data`.
 pub fn captured(sb: &Arc<Superblock>, data: &'static [u8]) -> Result<Arc<dyn FileOps>, Errno> {
     let inode = stream_inode(sb, false)?;

@@ -26,6 +26,8 @@ pub const URANDOM: u64 = makedev(1, 9);
 pub const TTY: u64 = makedev(5, 0);
 /// `/dev/console` (5, 1).
 pub const CONSOLE: u64 = makedev(5, 1);
+/// `/dev/pts/0` (136, 0): the host's terminal.
+pub const PTS0: u64 = makedev(136, 0);
 
 /// A memory device (`null`, `zero`, `full`, `random`, `urandom`).
 pub struct MemDev {
@@ -100,6 +102,12 @@ pub fn open(inode: &Arc<Inode>, vfs: &Vfs) -> Result<Arc<dyn FileOps>, Errno> {
             Ok(Arc::new(ConsoleFile::new(inode.clone(), Stream::Stdin, true)))
         }
         CONSOLE => Ok(Arc::new(ConsoleFile::new(inode.clone(), Stream::Stdout, vfs.tty() & 2 != 0))),
+        PTS0 => {
+            if vfs.tty() & 7 == 0 {
+                return Err(Errno::ENXIO);
+            }
+            Ok(Arc::new(ConsoleFile::new(inode.clone(), Stream::Stdin, true)))
+        }
         _ => Err(Errno::ENXIO),
     }
 }
