@@ -409,7 +409,9 @@ fn method(bench: &Bench) -> Vec<String> {
             crate::peers::LINUX_CMDLINE
         ),
         "**Cold start.** Wall time from spawning `elfin run` (for the Linux guest: spawning QEMU) to the first byte of the \
-         app's output line arriving on the harness's pipe, and to the process's exit. The empty-kernel row boots \
+         app's output line arriving on the harness's pipe, and to the process's exit (each stamped by the harness thread that \
+         reads the pipe or waits for the process, so sub-millisecond figures, the native ones, carry that thread's wake-up \
+         latency: a native first byte can read later than the exit). The empty-kernel row boots \
          `programs/empty_pvh.S` (it writes exit status 0 to the debug-exit ports and nothing else) with `elfin run --kernel`, \
          so it pays everything Elfin's run pays on the host side. The guest boot time is the kernel's own figure from \
          `elfin run --verbose` (separate runs, so the log does not slow the timed ones)."
