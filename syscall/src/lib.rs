@@ -27,6 +27,7 @@ mod eventfd;
 mod eventpoll;
 mod exit;
 mod fcntl;
+mod fadvise;
 mod fd;
 mod futex;
 mod ids;
@@ -54,6 +55,7 @@ mod timerfd;
 mod truncate;
 mod uname;
 mod utimes;
+mod xattr;
 
 #[cfg(test)]
 mod tests;

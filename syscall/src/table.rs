@@ -7,7 +7,7 @@
 
 use crate::strace::{Arg, Ret};
 use crate::{
-    Args, Ctx, Kernel, Process, SysResult, eventfd, eventpoll, memfd, select, timerfd,
+    Args, Ctx, Kernel, Process, SysResult, eventfd, eventpoll, fadvise, memfd, select, timerfd, xattr,
 };
 use crate::{
     access, arch_prctl, attr, clone, cwd, exit, fcntl, fd, futex, ids, ioctl, locks, mman, namei, open, pipe, random, read_write, readdir, readlink, resource, sched, signal, stat, statfs, sync, thread, time, truncate, uname, utimes,
@@ -146,8 +146,22 @@ table! {
     __NR_fstatfs => statfs::fstatfs, [Fd, Ptr], Dec, Full;
     __NR_arch_prctl => arch_prctl::arch_prctl, [Hex, Hex], Dec, Full;
     __NR_setrlimit => resource::setrlimit, [Int, Ptr], Dec, Full;
+    __NR_chroot => cwd::chroot, [Str], Dec, Full;
     __NR_sync => sync::sync, [], Dec, Full;
     __NR_gettid => ids::gettid, [], Dec, Full;
+    __NR_readahead => fadvise::readahead, [Fd, Int, Uint], Dec, Full;
+    __NR_setxattr => xattr::setxattr, [Str, Str, Ptr, Uint, Hex], Dec, Partial("POSIX ACLs (system.posix_acl_*) cannot be set");
+    __NR_lsetxattr => xattr::lsetxattr, [Str, Str, Ptr, Uint, Hex], Dec, Partial("POSIX ACLs (system.posix_acl_*) cannot be set");
+    __NR_fsetxattr => xattr::fsetxattr, [Fd, Str, Ptr, Uint, Hex], Dec, Partial("POSIX ACLs (system.posix_acl_*) cannot be set");
+    __NR_getxattr => xattr::getxattr, [Str, Str, Ptr, Uint], Dec, Full;
+    __NR_lgetxattr => xattr::lgetxattr, [Str, Str, Ptr, Uint], Dec, Full;
+    __NR_fgetxattr => xattr::fgetxattr, [Fd, Str, Ptr, Uint], Dec, Full;
+    __NR_listxattr => xattr::listxattr, [Str, Ptr, Uint], Dec, Full;
+    __NR_llistxattr => xattr::llistxattr, [Str, Ptr, Uint], Dec, Full;
+    __NR_flistxattr => xattr::flistxattr, [Fd, Ptr, Uint], Dec, Full;
+    __NR_removexattr => xattr::removexattr, [Str, Str], Dec, Full;
+    __NR_lremovexattr => xattr::lremovexattr, [Str, Str], Dec, Full;
+    __NR_fremovexattr => xattr::fremovexattr, [Fd, Str], Dec, Full;
     __NR_tkill => signal::tkill, [Int, Int], Dec, Full;
     __NR_time => time::time, [Ptr], Dec, Full;
     __NR_futex => futex::futex, [Ptr, Int, Int, Ptr, Ptr, Hex], Dec, Partial("no priority-inheritance operations (ENOSYS)");
@@ -155,6 +169,7 @@ table! {
     __NR_epoll_create => eventpoll::epoll_create, [Int], Dec, Full;
     __NR_getdents64 => readdir::getdents64, [Fd, Ptr, Uint], Dec, Full;
     __NR_set_tid_address => thread::set_tid_address, [Ptr], Dec, Full;
+    __NR_fadvise64 => fadvise::fadvise64, [Fd, Int, Int, Int], Dec, Full;
     __NR_clock_gettime => time::clock_gettime, [Int, Ptr], Dec, Partial("CPU-time clocks count time since the app started");
     __NR_clock_getres => time::clock_getres, [Int, Ptr], Dec, Full;
     __NR_clock_nanosleep => time::clock_nanosleep, [Int, Hex, Ptr, Ptr], Dec, Partial("rem is not written on EINTR; CPU-time clocks EOPNOTSUPP");

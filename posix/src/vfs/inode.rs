@@ -199,6 +199,8 @@ pub struct Inode {
     pub body: Body,
     /// Record locks and `flock` locks.
     pub locks: Mutex<FileLocks>,
+    /// Extended attributes.
+    pub xattrs: Mutex<super::xattr::Xattrs>,
 }
 
 impl core::fmt::Debug for Inode {
@@ -210,7 +212,7 @@ impl core::fmt::Debug for Inode {
 impl Drop for Inode {
     fn drop(&mut self) {
         if matches!(self.sb.kind, FsKind::Tmpfs | FsKind::Devtmpfs | FsKind::Memfd) {
-            self.sb.budget.uncharge(INODE_COST);
+            self.sb.budget.uncharge(INODE_COST + self.xattrs.lock().bytes());
         }
     }
 }
@@ -230,7 +232,14 @@ impl Inode {
         let now = sb.now();
         let nlink = if mode & g::S_IFMT == g::S_IFDIR { 2 } else { 1 };
         let meta = Meta { mode, uid, gid, nlink, rdev: 0, atime: now, mtime: now, ctime: now, btime: now };
-        Ok(Arc::new(Inode { ino: sb.alloc_ino(), sb: sb.clone(), meta: Mutex::new(meta), body, locks: Mutex::new(FileLocks::default()) }))
+        Ok(Arc::new(Inode {
+            ino: sb.alloc_ino(),
+            sb: sb.clone(),
+            meta: Mutex::new(meta),
+            body,
+            locks: Mutex::new(FileLocks::default()),
+            xattrs: Mutex::new(Default::default()),
+        }))
     }
 
     /// The `S_IFMT` bits.

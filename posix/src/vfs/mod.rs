@@ -22,6 +22,7 @@ pub mod initrd;
 pub mod inode;
 pub mod path;
 pub mod procfs;
+pub mod xattr;
 
 pub use inode::{Body, Inode};
 

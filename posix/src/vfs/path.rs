@@ -92,9 +92,22 @@ impl Seg {
 
 /// The absolute path of a directory inode (by its parent chain); `ENOENT` once removed.
 pub fn dir_path(dir: &Arc<Inode>) -> Result<Vec<u8>, Errno> {
+    dir_path_in(dir, None)
+}
+
+/// The path of a directory as a process with root `root` sees it (`getcwd`): relative to that
+/// root, or prefixed with `(unreachable)` when the directory is outside it (after chroot).
+pub fn dir_path_in(dir: &Arc<Inode>, root: Option<&Arc<Inode>>) -> Result<Vec<u8>, Errno> {
     let mut names: Vec<Vec<u8>> = Vec::new();
     let mut cur = dir.clone();
+    let mut reached_root = root.is_none();
     loop {
+        if let Some(r) = root
+            && Arc::ptr_eq(&cur, r)
+        {
+            reached_root = true;
+            break;
+        }
         let (name, removed) = match &cur.body {
             Body::Dir(d) => {
                 let d = d.lock();
@@ -114,11 +127,14 @@ pub fn dir_path(dir: &Arc<Inode>) -> Result<Vec<u8>, Errno> {
         cur = up;
     }
     let mut out = Vec::new();
+    if !reached_root {
+        out.extend_from_slice(b"(unreachable)");
+    }
     for n in names.iter().rev() {
         out.push(b'/');
         out.extend_from_slice(n);
     }
-    if out.is_empty() {
+    if out.is_empty() || !out.ends_with(b"/") && names.is_empty() {
         out.push(b'/');
     }
     Ok(out)

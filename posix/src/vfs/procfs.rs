@@ -291,6 +291,7 @@ fn node(dir: &Arc<Inode>, kind: ProcKind, name: &[u8], src: &dyn ProcSource) -> 
         meta: Mutex::new(Meta { mode, uid: 0, gid: 0, nlink, rdev: 0, atime: m.atime, mtime: m.mtime, ctime: m.ctime, btime: m.btime }),
         body,
         locks: Mutex::new(Default::default()),
+        xattrs: Mutex::new(Default::default()),
     });
     Ok(i)
 }
