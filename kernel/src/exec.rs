@@ -19,7 +19,7 @@ use elfin_posix::file::Timespec;
 use elfin_posix::mm::{Region, RegionKind};
 use elfin_posix::process::Process;
 use elfin_posix::stdio;
-use elfin_posix::vfs::inode::FsClock;
+use elfin_posix::vfs::inode::{Budget, FsClock, MemoryGauge};
 use elfin_posix::vfs::path::Resolver;
 use elfin_posix::vfs::{Vfs, initrd};
 use elfin_syscall::Kernel;
@@ -65,6 +65,17 @@ impl FsClock for WallClock {
     }
 }
 
+/// What the kernel could still hand out: frames never used or freed, and free heap.
+struct KernelMemory;
+
+impl MemoryGauge for KernelMemory {
+    fn available(&self) -> u64 {
+        let (_, frames_left) = elfin_hal::frames::stats();
+        let (heap_used, heap_total) = elfin_hal::heap::usage();
+        frames_left + (heap_total.saturating_sub(heap_used)) as u64
+    }
+}
+
 /// RAM the kernel saw at exec (for /proc/meminfo's MemTotal).
 static RAM_TOTAL: AtomicU64 = AtomicU64::new(0);
 
@@ -100,7 +111,8 @@ fn bundle(initrd: &'static [u8]) -> Result<Bundle<'static>, String> {
 fn build_tree(initrd: &'static [u8], tty: u32) -> Result<Arc<Vfs>, String> {
     let (used, left) = elfin_hal::frames::stats();
     RAM_TOTAL.store(left + used * 4096, Ordering::Relaxed);
-    let vfs = Vfs::new(Arc::new(WallClock), left / 2).map_err(|e| format!("cannot create the root filesystem: {e:?}"))?;
+    let budget = Budget::with_gauge(left / 2, Arc::new(KernelMemory));
+    let vfs = Vfs::with_budget(Arc::new(WallClock), budget).map_err(|e| format!("cannot create the root filesystem: {e:?}"))?;
     let report = initrd::unpack(&vfs, initrd).map_err(|e| format!("the initrd is not a valid cpio archive ({e:?})"))?;
     for (name, err) in &report.skipped {
         crate::log!("initrd: {} not unpacked: {err:?}", String::from_utf8_lossy(name));

@@ -28,7 +28,8 @@ type Page = Box<[PageBuf]>;
 
 struct Chunk {
     index: u64,
-    pages: Box<[Option<Page>]>,
+    /// Slots up to the highest page used in the chunk (a small file has a small table).
+    pages: Vec<Option<Page>>,
 }
 
 /// The data of one regular file.
@@ -71,11 +72,15 @@ fn bytes_mut(p: &mut Page) -> &mut [u8] {
     p.first_mut().map_or(&mut [][..], |b| &mut b.0[..])
 }
 
-fn alloc_slots() -> Result<Box<[Option<Page>]>, Errno> {
-    let mut v: Vec<Option<Page>> = Vec::new();
-    v.try_reserve_exact(CHUNK_PAGES).map_err(|_| Errno::ENOMEM)?;
-    v.resize_with(CHUNK_PAGES, || None);
-    Ok(v.into_boxed_slice())
+/// Make `slots` reach slot `slot`, growing it by doubling (fallibly) up to a whole chunk.
+fn grow_slots(slots: &mut Vec<Option<Page>>, slot: usize) -> Result<(), Errno> {
+    if slot < slots.len() {
+        return Ok(());
+    }
+    let want = (slot + 1).max(slots.len() * 2).min(CHUNK_PAGES);
+    slots.try_reserve_exact(want - slots.len()).map_err(|_| Errno::ENOMEM)?;
+    slots.resize_with(want, || None);
+    Ok(())
 }
 
 impl FileData {
@@ -112,7 +117,7 @@ impl FileData {
 
     fn page(&self, p: u64) -> Option<&[u8]> {
         let c = self.chunk_pos(p / CHUNK_PAGES as u64).ok()?;
-        self.chunks[c].pages[(p % CHUNK_PAGES as u64) as usize].as_ref().map(bytes)
+        self.chunks[c].pages.get((p % CHUNK_PAGES as u64) as usize)?.as_ref().map(bytes)
     }
 
     /// Is page `p` backed by data (allocated or from the base)?
@@ -127,12 +132,17 @@ impl FileData {
             Ok(c) => c,
             Err(at) => {
                 self.chunks.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
-                let pages = alloc_slots()?;
-                self.chunks.insert(at, Chunk { index: ci, pages });
+                self.chunks.insert(at, Chunk { index: ci, pages: Vec::new() });
                 at
             }
         };
         let slot = (p % CHUNK_PAGES as u64) as usize;
+        if let Err(e) = grow_slots(&mut self.chunks[c].pages, slot) {
+            if self.chunks[c].pages.is_empty() {
+                self.chunks.remove(c);
+            }
+            return Err(e);
+        }
         if self.chunks[c].pages[slot].is_none() {
             self.budget.charge(PAGE)?;
             let mut page = match alloc_page() {
@@ -220,7 +230,7 @@ impl FileData {
 
     fn free_page(&mut self, p: u64) {
         if let Ok(c) = self.chunk_pos(p / CHUNK_PAGES as u64)
-            && self.chunks[c].pages[(p % CHUNK_PAGES as u64) as usize].take().is_some()
+            && self.chunks[c].pages.get_mut((p % CHUNK_PAGES as u64) as usize).and_then(Option::take).is_some()
         {
             self.pages -= 1;
             self.budget.uncharge(PAGE);

@@ -39,25 +39,53 @@ impl FsClock for ZeroClock {
     }
 }
 
+/// How much memory the kernel could still hand out (free frames and free heap), so that the
+/// filesystems stop before the heap runs dry for everything else.
+pub trait MemoryGauge: Send + Sync {
+    /// Bytes still available.
+    fn available(&self) -> u64;
+}
+
+/// Memory kept free for the kernel's own structures: a charge that would leave less is
+/// `ENOMEM` even within the capacity.
+pub const RESERVE: u64 = 4 << 20;
+
 /// How much memory the in-memory filesystems may hold (tmpfs's `size=`): file pages and a
-/// fixed cost per inode are charged here; a charge past the capacity is `ENOSPC`.
-#[derive(Debug)]
+/// fixed cost per inode are charged here; a charge past the capacity is `ENOSPC`, one that
+/// would leave the kernel less than [`RESERVE`] (the app took the rest) is `ENOMEM`.
 pub struct Budget {
     capacity: u64,
     used: AtomicU64,
+    gauge: Option<Arc<dyn MemoryGauge>>,
 }
 
-/// What an inode costs the budget (Linux's tmpfs counts inodes separately; one number is
-/// simpler and still bounds the kernel heap).
-pub const INODE_COST: u64 = 256;
+impl core::fmt::Debug for Budget {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Budget({} of {})", self.used(), self.capacity)
+    }
+}
+
+/// What an inode costs the budget: roughly what it and its directory entry take on the kernel
+/// heap (Linux's tmpfs counts inodes separately; one number is simpler and keeps the budget
+/// an honest bound of the heap).
+pub const INODE_COST: u64 = 1024;
 
 impl Budget {
     /// A budget of `capacity` bytes.
     pub fn new(capacity: u64) -> Self {
-        Budget { capacity, used: AtomicU64::new(0) }
+        Budget { capacity, used: AtomicU64::new(0), gauge: None }
     }
-    /// Take `bytes`, or `ENOSPC`.
+    /// A budget of `capacity` bytes that also keeps [`RESERVE`] of `gauge` free.
+    pub fn with_gauge(capacity: u64, gauge: Arc<dyn MemoryGauge>) -> Self {
+        Budget { capacity, used: AtomicU64::new(0), gauge: Some(gauge) }
+    }
+    /// Take `bytes`, or `ENOSPC` past the capacity, or `ENOMEM` when memory is short.
     pub fn charge(&self, bytes: u64) -> Result<(), Errno> {
+        if let Some(g) = &self.gauge
+            && g.available() < RESERVE.saturating_add(bytes)
+        {
+            return Err(Errno::ENOMEM);
+        }
         self.used
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |u| u.checked_add(bytes).filter(|&n| n <= self.capacity))
             .map(|_| ())

@@ -70,7 +70,13 @@ impl Vfs {
     /// A fresh tree: `/` (0755), `/tmp` (1777), `/dev` with its nodes, `/proc`. `capacity`:
     /// bytes the in-memory filesystems may hold (tmpfs's `size=`).
     pub fn new(clock: Arc<dyn FsClock>, capacity: u64) -> Result<Arc<Vfs>, Errno> {
-        let budget = Arc::new(Budget::new(capacity));
+        Self::with_budget(clock, Budget::new(capacity))
+    }
+
+    /// A fresh tree whose memory is accounted by `budget` (the kernel's keeps a reserve of
+    /// free memory, see [`inode::MemoryGauge`]).
+    pub fn with_budget(clock: Arc<dyn FsClock>, budget: Budget) -> Result<Arc<Vfs>, Errno> {
+        let budget = Arc::new(budget);
         let sb = |kind, dev, first| Superblock::new(kind, dev, clock.clone(), budget.clone(), first);
         let tmpfs = sb(FsKind::Tmpfs, makedev(0, 32), 1);
         let devfs = sb(FsKind::Devtmpfs, makedev(0, 5), 1);
