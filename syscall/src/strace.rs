@@ -81,7 +81,8 @@ fn arg(out: &mut String, k: &dyn Kernel, a: Arg, args: &Args, i: usize, r: Optio
         Arg::Int => write!(out, "{}", v as i64),
         Arg::Uint => write!(out, "{v}"),
         Arg::Hex => write!(out, "{v:#x}"),
-        Arg::Oct => write!(out, "{:#o}", v as u32),
+        Arg::Oct if v as u32 == 0 => write!(out, "0"),
+        Arg::Oct => write!(out, "0{:o}", v as u32),
         Arg::Fd if v as i32 == -100 => write!(out, "AT_FDCWD"),
         Arg::Fd => write!(out, "{}", v as i32),
         Arg::Ptr if v == 0 => write!(out, "NULL"),
@@ -124,7 +125,8 @@ pub fn trace_call(k: &mut dyn Kernel, e: &Entry, args: &Args, r: Option<SysResul
             let _ = match e.ret {
                 crate::strace::Ret::Dec => write!(out, " = {}", v as i64),
                 crate::strace::Ret::Hex => write!(out, " = {v:#x}"),
-                crate::strace::Ret::Oct => write!(out, " = {v:#o}"),
+                crate::strace::Ret::Oct if v == 0 => write!(out, " = 0"),
+                crate::strace::Ret::Oct => write!(out, " = 0{v:o}"),
             };
         }
         Some(Err(errno)) => {
