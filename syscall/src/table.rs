@@ -68,14 +68,14 @@ use Arg::*;
 use Status::{Full, Partial};
 
 table! {
-    __NR_read => read_write::read, [Fd, OutBuf(2), Uint], Dec, Full;
+    __NR_read => read_write::read, [Fd, OutBuf(2), Uint], Dec, Partial("a terminal with O_NONBLOCK still waits for a line");
     __NR_write => read_write::write, [Fd, InBuf(2), Uint], Dec, Full;
     __NR_open => open::open, [Str, Hex, Oct], Dec, Full;
     __NR_close => fd::close, [Fd], Dec, Full;
     __NR_stat => stat::stat, [Str, Ptr], Dec, Full;
     __NR_fstat => stat::fstat, [Fd, Ptr], Dec, Full;
     __NR_lstat => stat::lstat, [Str, Ptr], Dec, Full;
-    __NR_poll => select::poll, [Ptr, Uint, Int], Dec, Full;
+    __NR_poll => select::poll, [Ptr, Uint, Int], Dec, Partial("a terminal always reads as ready (the console does not report pending input)");
     __NR_lseek => read_write::lseek, [Fd, Int, Int], Dec, Full;
     __NR_mmap => mman::mmap, [Hex, Uint, Hex, Hex, Fd, Hex], Hex, Partial("MAP_SHARED of anonymous memory and of files is shared within the one address space (no fork yet); access past the end of a file is SIGSEGV, not SIGBUS");
     __NR_mprotect => mman::mprotect, [Hex, Uint, Hex], Dec, Full;
@@ -87,11 +87,11 @@ table! {
     __NR_ioctl => ioctl::ioctl, [Fd, Hex, Hex], Dec, Partial("FIONBIO, FIOASYNC, FIOCLEX, FIONCLEX, FIONREAD; TCGETS, TCSETS*, TIOCGWINSZ, TIOCGPGRP on a terminal");
     __NR_pread64 => read_write::pread64, [Fd, OutBuf(2), Uint, Int], Dec, Full;
     __NR_pwrite64 => read_write::pwrite64, [Fd, InBuf(2), Uint, Int], Dec, Full;
-    __NR_readv => read_write::readv, [Fd, Ptr, Int], Dec, Full;
+    __NR_readv => read_write::readv, [Fd, Ptr, Int], Dec, Partial("a terminal with O_NONBLOCK still waits for a line");
     __NR_writev => read_write::writev, [Fd, Ptr, Int], Dec, Full;
     __NR_access => access::access, [Str, Oct], Dec, Full;
     __NR_pipe => pipe::pipe, [Ptr], Dec, Full;
-    __NR_select => select::select, [Int, Ptr, Ptr, Ptr, Ptr], Dec, Full;
+    __NR_select => select::select, [Int, Ptr, Ptr, Ptr, Ptr], Dec, Partial("a terminal always reads as ready (the console does not report pending input)");
     __NR_sched_yield => sched::sched_yield, [], Dec, Full;
     __NR_mremap => mman::mremap, [Hex, Uint, Uint, Hex, Hex], Hex, Full;
     __NR_msync => mman::msync, [Hex, Uint, Hex], Dec, Full;
@@ -174,7 +174,7 @@ table! {
     __NR_clock_getres => time::clock_getres, [Int, Ptr], Dec, Full;
     __NR_clock_nanosleep => time::clock_nanosleep, [Int, Hex, Ptr, Ptr], Dec, Partial("rem is not written on EINTR; CPU-time clocks EOPNOTSUPP");
     __NR_exit_group => exit::exit_group, [Int], Dec, Full;
-    __NR_epoll_wait => eventpoll::epoll_wait, [Fd, Ptr, Int, Int], Dec, Full;
+    __NR_epoll_wait => eventpoll::epoll_wait, [Fd, Ptr, Int, Int], Dec, Partial("a terminal always reads as ready (the console does not report pending input)");
     __NR_epoll_ctl => eventpoll::epoll_ctl, [Fd, Int, Fd, Ptr], Dec, Partial("EPOLLEXCLUSIVE and EPOLLWAKEUP are accepted and have no effect");
     __NR_tgkill => signal::tgkill, [Int, Int, Int], Dec, Full;
     __NR_utimes => utimes::utimes, [Str, Ptr], Dec, Full;
@@ -191,12 +191,12 @@ table! {
     __NR_readlinkat => readlink::readlinkat, [Fd, Str, Ptr, Uint], Dec, Full;
     __NR_fchmodat => attr::fchmodat, [Fd, Str, Oct], Dec, Full;
     __NR_faccessat => access::faccessat, [Fd, Str, Oct], Dec, Full;
-    __NR_pselect6 => select::pselect6, [Int, Ptr, Ptr, Ptr, Ptr, Ptr], Dec, Partial("the temporary signal mask is checked, not applied");
-    __NR_ppoll => select::ppoll, [Ptr, Uint, Ptr, Ptr, Uint], Dec, Partial("the temporary signal mask is checked, not applied");
+    __NR_pselect6 => select::pselect6, [Int, Ptr, Ptr, Ptr, Ptr, Ptr], Dec, Partial("the temporary signal mask is checked, not applied; a terminal always reads as ready (the console does not report pending input)");
+    __NR_ppoll => select::ppoll, [Ptr, Uint, Ptr, Ptr, Uint], Dec, Partial("the temporary signal mask is checked, not applied; a terminal always reads as ready (the console does not report pending input)");
     __NR_set_robust_list => thread::set_robust_list, [Ptr, Uint], Dec, Full;
     __NR_sync_file_range => sync::sync_file_range, [Fd, Int, Int, Hex], Dec, Full;
     __NR_utimensat => utimes::utimensat, [Fd, Str, Ptr, Hex], Dec, Full;
-    __NR_epoll_pwait => eventpoll::epoll_pwait, [Fd, Ptr, Int, Int, Ptr, Uint], Dec, Partial("the temporary signal mask is checked, not applied");
+    __NR_epoll_pwait => eventpoll::epoll_pwait, [Fd, Ptr, Int, Int, Ptr, Uint], Dec, Partial("the temporary signal mask is checked, not applied; a terminal always reads as ready (the console does not report pending input)");
     __NR_timerfd_create => timerfd::timerfd_create, [Int, Hex], Dec, Full;
     __NR_eventfd => eventfd::eventfd, [Uint], Dec, Full;
     __NR_fallocate => truncate::fallocate, [Fd, Hex, Int, Int], Dec, Full;
@@ -222,7 +222,7 @@ table! {
     __NR_close_range => fd::close_range, [Fd, Fd, Hex], Dec, Partial("CLOSE_RANGE_UNSHARE has nothing to unshare: one process");
     __NR_openat2 => open::openat2, [Fd, Str, Ptr, Uint], Dec, Full;
     __NR_faccessat2 => access::faccessat2, [Fd, Str, Oct, Hex], Dec, Full;
-    __NR_epoll_pwait2 => eventpoll::epoll_pwait2, [Fd, Ptr, Int, Ptr, Ptr, Uint], Dec, Partial("the temporary signal mask is checked, not applied");
+    __NR_epoll_pwait2 => eventpoll::epoll_pwait2, [Fd, Ptr, Int, Ptr, Ptr, Uint], Dec, Partial("the temporary signal mask is checked, not applied; a terminal always reads as ready (the console does not report pending input)");
     __NR_fchmodat2 => attr::fchmodat2, [Fd, Str, Oct, Hex], Dec, Full;
 }
 
