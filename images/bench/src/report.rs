@@ -46,7 +46,7 @@ fn round_to(value: f64, decimals: usize) -> String {
 
 /// An integer with thousands separators: 12345 -> "12,345".
 pub fn group(value: f64) -> String {
-    let text = format!("{}", value.abs() as u64);
+    let text = format!("{}", value.abs().round() as u64);
     let mut out = String::new();
     for (i, c) in text.chars().enumerate() {
         if i > 0 && (text.len() - i) % 3 == 0 {
@@ -407,6 +407,7 @@ mod tests {
     fn number_formats() {
         assert_eq!(group(1234567.0), "1,234,567");
         assert_eq!(group(999.0), "999");
+        assert_eq!(group(1271.6), "1,272");
         assert_eq!(Unit::Ms.format(84.26), "84.3 ms");
         assert_eq!(Unit::Ms.format(2612.4), "2612 ms");
         assert_eq!(Unit::Cycles.format(1171.2), "1,171");
