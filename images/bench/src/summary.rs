@@ -336,7 +336,7 @@ fn notes(bench: &Bench) -> Vec<String> {
             group(call),
             group(ncall),
             call / ncall.max(0.1),
-            if ee > eg { ", which is why ENOSYS costs more than getppid here" } else { "" }
+            if ee > eg { ", a lookup getppid does not pay" } else { "" }
         ));
     }
     if let Some(m) = f.mem.get(&("elfin", "hello")) {
