@@ -75,6 +75,8 @@ pub enum ProcFile {
     Comm,
     /// `<pid>/mounts`
     Mounts,
+    /// `<pid>/mountinfo`
+    Mountinfo,
     /// `<pid>/limits`
     Limits,
     /// `meminfo`
@@ -212,6 +214,7 @@ const PID_FILES: &[(&str, ProcFile)] = &[
     ("environ", ProcFile::Environ),
     ("limits", ProcFile::Limits),
     ("maps", ProcFile::Maps),
+    ("mountinfo", ProcFile::Mountinfo),
     ("mounts", ProcFile::Mounts),
     ("stat", ProcFile::PidStat),
     ("statm", ProcFile::Statm),
@@ -733,6 +736,17 @@ pub fn generate(f: ProcFile, src: &dyn ProcSource) -> Vec<u8> {
             v
         }
         ProcFile::Mounts => mounts().as_bytes().to_vec(),
+        ProcFile::Mountinfo => {
+            let v = &p.fs.vfs;
+            let dev = |d: u64| format!("{}:{}", crate::file::major(d), crate::file::minor(d));
+            format!(
+                "1 1 {} / / rw,relatime shared:1 - tmpfs rootfs rw\n2 1 {} / /dev rw,relatime shared:2 - devtmpfs devtmpfs rw,mode=755\n3 1 {} / /proc rw,nosuid,nodev,noexec,relatime shared:3 - proc proc rw\n",
+                dev(v.tmpfs.dev),
+                dev(v.devfs.dev),
+                dev(v.procfs.dev)
+            )
+            .into_bytes()
+        }
         ProcFile::Limits => limits(p).into_bytes(),
         ProcFile::Meminfo => meminfo(src).into_bytes(),
         ProcFile::Cpuinfo => cpuinfo(src).into_bytes(),
