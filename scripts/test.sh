@@ -10,7 +10,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 echo "== host unit tests (cargo test)"
-cargo test --no-fail-fast --workspace --exclude elfin-kernel --exclude elfin-hal 2>&1 | tee "$log" | grep -E "^test result|FAILED|panicked|^error" || true
+cargo test --no-fail-fast --workspace --exclude elfin-kernel --exclude elfin-hal 2>&1 | tee "$log" | grep -E "^test result|FAILED|panicked|^error"
 status=${PIPESTATUS[0]}
 p=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
 f=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
