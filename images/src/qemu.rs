@@ -277,7 +277,7 @@ enum Target {
 /// stderr, in a thread.
 ///
 /// Our stdout/stderr may be a file the user redirected to (`2>log`): letting QEMU reopen it
-/// would truncate it or write at a stale offset, and passing an fd to QEMU needs unsafe code,
+/// would truncate it or write at a stale offset, and passing an fd to QEMU needs code outside safe Rust,
 /// hence the FIFO. Both ends are opened here before QEMU starts: the read end for the thread,
 /// and a read-write handle that keeps the FIFO open so that neither our open nor QEMU's blocks,
 /// and so that the reader sees EOF only after [`Forwarder::finish`] drops it (QEMU has exited
